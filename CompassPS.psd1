@@ -1,0 +1,43 @@
+# The one source of truth for the module's version and its export lists.
+# Directory.Build.props reads ModuleVersion from here, so the assembly carries the same number.
+@{
+    RootModule           = 'CompassPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'b4a6f0d2-3c1e-4f57-9d2a-6e8b1c7a5f30'
+    Author               = 'CompassPS'
+    CompanyName          = 'CompassPS'
+    Copyright            = '(c) CompassPS contributors. MIT licence.'
+    Description          = 'Drive Compass AI agents and workflows from PowerShell: dispatch, wait for and stream runs, read their traces, and manage workflows, deployments, conversations and connections.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('CompassPS.format.ps1xml')
+    CmdletsToExport      = @(
+        # Contexts
+        'Connect-Compass', 'Disconnect-Compass', 'Get-CompassContext',
+        # Runs
+        'Start-CompassRun', 'Get-CompassRun', 'Wait-CompassRun', 'Watch-CompassRun', 'Stop-CompassRun',
+        'Get-CompassRunExecution', 'Get-CompassRunTree', 'Get-CompassRunSummary',
+        # Workflows and agents
+        'Get-CompassWorkflow', 'New-CompassWorkflow', 'Set-CompassWorkflow', 'Remove-CompassWorkflow',
+        'Test-CompassWorkflow', 'Publish-CompassWorkflow', 'Get-CompassWorkflowVersion', 'New-CompassAgent',
+        # Deployments
+        'Get-CompassDeployment', 'Suspend-CompassDeployment', 'Resume-CompassDeployment', 'Set-CompassDeployment',
+        # Conversations
+        'Get-CompassConversation', 'New-CompassConversation', 'Remove-CompassConversation', 'Send-CompassMessage',
+        # Connections, providers, gateways
+        'Get-CompassConnection', 'New-CompassConnection', 'Set-CompassConnection', 'Remove-CompassConnection', 'Test-CompassConnection',
+        'Get-CompassProvider', 'New-CompassProvider', 'Get-CompassGateway', 'New-CompassGateway',
+        # Approvals
+        'Get-CompassApproval', 'Approve-CompassApproval', 'Deny-CompassApproval'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Compass', 'AI', 'Agents', 'Workflows', 'REST', 'SSE', 'Automation')
+            LicenseUri = ''
+            ProjectUri = ''
+        }
+    }
+}
