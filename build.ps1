@@ -25,6 +25,10 @@ param(
     # Pester suites to run (file name filters under tests/pester); all by default.
     [string[]]$PesterFilter = @('*.Tests.ps1'),
 
+    # Put every build output (bin, obj, out) under this folder instead of the repository, so that several
+    # builds of one work tree can run side by side. Also read from COMPASSPS_ARTIFACTS.
+    [string]$ArtifactsPath = $env:COMPASSPS_ARTIFACTS,
+
     # Arguments passed through to the local server (Serve) or the benchmark runner (Bench).
     [Parameter(ValueFromRemainingArguments)]
     [string[]]$PassThruArguments = @()
@@ -35,7 +39,9 @@ Set-StrictMode -Version Latest
 $PSNativeCommandUseErrorActionPreference = $true
 
 $Root         = $PSScriptRoot
-$OutDir       = Join-Path $Root 'out'
+$OutDir       = if ($ArtifactsPath) { Join-Path $ArtifactsPath 'out' } else { Join-Path $Root 'out' }
+# Extra dotnet arguments that move bin/ and obj/ along with out/.
+$DotnetPathArgs = if ($ArtifactsPath) { @('--artifacts-path', $ArtifactsPath) } else { @() }
 $ModuleDir    = Join-Path $OutDir 'CompassPS'
 $ServerDir    = Join-Path $OutDir 'LocalServer'
 $ResultsDir   = Join-Path $OutDir 'test-results'
@@ -50,6 +56,9 @@ $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
 $env:POWERSHELL_UPDATECHECK = 'Off'
 
 Import-Module (Join-Path $Root 'build/LocalServer.psm1') -Force
+# Child processes (Pester, the demo, benchmarks) find the built server and module through these.
+$env:COMPASSPS_SERVER_DLL = Join-Path $ServerDir 'compass-local.dll'
+$env:COMPASSPS_MODULE = Join-Path $ModuleDir 'CompassPS.psd1'
 
 # A fresh pwsh for anything that imports the binary module: a loaded assembly cannot be reloaded in-process.
 function Invoke-ChildPwsh {
@@ -61,13 +70,13 @@ function Invoke-ChildPwsh {
 
 function Invoke-Build {
     Write-Host "Building CompassPS $Version ($Configuration)"
-    dotnet build (Join-Path $Root 'CompassPS.sln') -c $Configuration -nologo -v:q -clp:NoSummary | Out-Host
+    dotnet build (Join-Path $Root 'CompassPS.sln') @DotnetPathArgs -c $Configuration -nologo -v:q -clp:NoSummary | Out-Host
     if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
-    dotnet publish (Join-Path $Root 'src/CompassPS/CompassPS.csproj') -c $Configuration --no-build -o $ModuleDir -nologo -v:q | Out-Host
+    dotnet publish (Join-Path $Root 'src/CompassPS/CompassPS.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ModuleDir -nologo -v:q | Out-Host
     # Only the assemblies the module needs at run time; no symbols or deps file in the shipped folder.
     Get-ChildItem $ModuleDir -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
     if (Test-Path $ServerDir) { Remove-Item $ServerDir -Recurse -Force }
-    dotnet publish (Join-Path $Root 'src/CompassPS.LocalServer/CompassPS.LocalServer.csproj') -c $Configuration --no-build -o $ServerDir -nologo -v:q | Out-Host
+    dotnet publish (Join-Path $Root 'src/CompassPS.LocalServer/CompassPS.LocalServer.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ServerDir -nologo -v:q | Out-Host
     $helpScript = Join-Path $Root 'build/New-CompassHelp.ps1'
     if (Test-Path $helpScript) {
         Invoke-ChildPwsh -Arguments @('-File', $helpScript, '-ModuleDirectory', $ModuleDir, '-SourceDirectory', (Join-Path $Root 'docs')) | Out-Host
@@ -91,7 +100,7 @@ function Invoke-XunitTests {
         $trx = Join-Path $ResultsDir "$project.trx"
         Remove-Item $trx -ErrorAction SilentlyContinue
         $PSNativeCommandUseErrorActionPreference = $false   # failing tests exit 1; the TRX still holds the counts
-        dotnet test (Join-Path $Root "tests/$project/$project.csproj") -c $Configuration --no-build -nologo `
+        dotnet test (Join-Path $Root "tests/$project/$project.csproj") @DotnetPathArgs -c $Configuration --no-build -nologo `
             --results-directory $ResultsDir --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
         $PSNativeCommandUseErrorActionPreference = $true
         if (-not (Test-Path $trx)) {
@@ -147,7 +156,7 @@ switch ($Task) {
     }
     'Demo' {
         Invoke-Build
-        $server = Start-CompassLocalServer
+        $server = Start-CompassLocalServer -ServerDll $env:COMPASSPS_SERVER_DLL
         try {
             Write-Host "Local Compass server on $($server.BaseUrl) (process $($server.ProcessId))"
             Invoke-ChildPwsh -Arguments @('-File', (Join-Path $Root 'examples/demo.ps1'), '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),

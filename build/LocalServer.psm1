@@ -5,7 +5,7 @@ function Start-CompassLocalServer {
     [CmdletBinding()]
     param(
         # The published server (build.ps1 Build puts it in out/LocalServer).
-        [string]$ServerDll = (Join-Path $PSScriptRoot '../out/LocalServer/compass-local.dll'),
+        [string]$ServerDll = $(if ($env:COMPASSPS_SERVER_DLL) { $env:COMPASSPS_SERVER_DLL } else { Join-Path $PSScriptRoot '../out/LocalServer/compass-local.dll' }),
         # Extra server options, e.g. '--fault-503-rate', '0.2'.
         [string[]]$ArgumentList = @(),
         # Keep state in this folder instead of memory.
