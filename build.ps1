@@ -29,6 +29,9 @@ param(
     # builds of one work tree can run side by side. Also read from COMPASSPS_ARTIFACTS.
     [string]$ArtifactsPath = $env:COMPASSPS_ARTIFACTS,
 
+    # Demo, Bench: use the module and server already built instead of building first.
+    [switch]$NoBuild,
+
     # Arguments passed through to the local server (Serve) or the benchmark runner (Bench).
     [Parameter(ValueFromRemainingArguments)]
     [string[]]$PassThruArguments = @()
@@ -155,7 +158,7 @@ switch ($Task) {
         exit [int]($failed -gt 0 -or $passed -eq 0)
     }
     'Demo' {
-        Invoke-Build
+        if (-not $NoBuild) { Invoke-Build }
         $server = Start-CompassLocalServer -ServerDll $env:COMPASSPS_SERVER_DLL
         try {
             Write-Host "Local Compass server on $($server.BaseUrl) (process $($server.ProcessId))"
@@ -172,7 +175,7 @@ switch ($Task) {
         dotnet (Join-Path $ServerDir 'compass-local.dll') @serveArgs
     }
     'Bench' {
-        Invoke-Build
+        if (-not $NoBuild) { Invoke-Build }
         & (Join-Path $Root 'bench/Invoke-CompassBenchmarks.ps1') -Root $Root -Configuration $Configuration @PassThruArguments
     }
     'Package' {
