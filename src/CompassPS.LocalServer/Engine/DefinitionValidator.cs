@@ -472,13 +472,13 @@ public sealed class DefinitionValidator
     {
         if (binding is TemplateBinding && expectedType != "string")
         {
-            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is a {expectedType}, but a template binding always gives a string", node.Id);
+            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is {JsonValues.WithArticle(expectedType)}, but a template binding always gives a string", node.Id);
             return;
         }
 
         if (StaticType(binding) is { } actual && !TypeFits(actual, expectedType))
         {
-            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is a {expectedType}, but it is bound to a {actual}", node.Id);
+            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is {JsonValues.WithArticle(expectedType)}, but it is bound to {JsonValues.WithArticle(actual)}", node.Id);
         }
     }
 
