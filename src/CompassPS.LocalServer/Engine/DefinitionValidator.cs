@@ -92,6 +92,7 @@ public sealed class DefinitionValidator
         foreach (var node in _definition.Nodes)
         {
             CheckDependencies(node);
+            CheckBatch(node);
             switch (node.Type)
             {
                 case NodeTypes.Component:
@@ -133,6 +134,62 @@ public sealed class DefinitionValidator
         foreach (var dependency in node.Dependencies.Where(dependency => !_nodesById.ContainsKey(dependency)))
         {
             Error(ValidationCodes.UnknownDependency, $"the node '{node.Id}' reads '{dependency}', which is not a node of this definition", node.Id);
+        }
+    }
+
+    private void CheckBatch(NodeDefinition node)
+    {
+        if (node.InvalidBatchConcurrency is { } concurrency)
+        {
+            Error(ValidationCodes.InvalidBatchConfig,
+                $"the batch_concurrency of '{node.Id}' is {concurrency.ToJsonString()}, but must be a whole number from 1 to 100", node.Id);
+        }
+
+        if (node.BatchOver is null)
+        {
+            return;
+        }
+
+        if (node.Type != NodeTypes.Agent || node.AgentId is not null)
+        {
+            Error(ValidationCodes.InvalidBatchConfig, $"'{node.Id}' has batch_over, but only inline agents batch", node.Id);
+            return;
+        }
+
+        var userInput = node.Inputs.Count == 1 ? node.Inputs[0].Value : node.FindInput("input");
+        if (userInput is null)
+        {
+            return; // the node has no single input to batch over; MISSING_REQUIRED_PARAMETER or the run says so
+        }
+
+        var axis = node.BatchOver;
+        var inputType = StaticType(userInput);
+        if (axis == "$")
+        {
+            if (inputType is not null && inputType != "array")
+            {
+                Error(ValidationCodes.InvalidBatchAxis, $"the agent '{node.Id}' batches over its input ($), which is {JsonValues.WithArticle(inputType)}, not a list", node.Id);
+            }
+
+            return;
+        }
+
+        if (inputType is not null && inputType != "object")
+        {
+            Error(ValidationCodes.InvalidBatchAxis, $"the agent '{node.Id}' batches over the field '{axis}', but its input is {JsonValues.WithArticle(inputType)}", node.Id);
+            return;
+        }
+
+        if (userInput is RefBinding { Path.IsRoot: true } reference && _nodesById.TryGetValue(reference.Source, out var source)
+            && IsComponent(source, ComponentTypes.Input))
+        {
+            var contract = InputContract.Read(source, _definition.InputSchema, []);
+            var field = contract.FindField(axis);
+            if (!contract.IsChat && (field is null || field.Type != "array"))
+            {
+                var actual = field is null ? "is not a field of the Input" : $"is {JsonValues.WithArticle(field.Type)}";
+                Error(ValidationCodes.InvalidBatchAxis, $"the agent '{node.Id}' batches over '{axis}', which {actual}, not a list", node.Id);
+            }
         }
     }
 
@@ -499,6 +556,11 @@ public sealed class DefinitionValidator
             case ObjectBinding:
                 return "object";
             case RefBinding reference when _nodesById.TryGetValue(reference.Source, out var source):
+                if (IsComponent(source, ComponentTypes.Input) && reference.Path.IsRoot)
+                {
+                    return "object"; // an object input, or a chat input's {message}
+                }
+
                 if (IsComponent(source, ComponentTypes.Input) && reference.Path.Segments is [string fieldName])
                 {
                     var contract = InputContract.Read(source, _definition.InputSchema, []);

@@ -132,6 +132,9 @@ public static class DefinitionParser
             }
         }
 
+        var batchConcurrency = raw["batch_concurrency"];
+        var concurrencyIsValid = batchConcurrency is null
+            || (batchConcurrency is JsonValue concurrencyValue && concurrencyValue.TryGetValue<long>(out var concurrency) && concurrency is >= 1 and <= 100);
         var dependencies = inputs.SelectMany(input => input.Value.SourceNodeIds()).Distinct(StringComparer.Ordinal).ToList();
 
         return new NodeDefinition
@@ -156,6 +159,9 @@ public static class DefinitionParser
             ConversationHistory = JsonValues.GetBool(raw, "conversation_history"),
             ResponseFormat = UnwrapResponseFormat(JsonValues.GetObject(raw, "response_format")),
             ToolsRequireApproval = JsonValues.GetBool(raw, "tools_require_approval"),
+            BatchOver = JsonValues.GetString(raw, "batch_over") is { Length: > 0 } batchOver ? batchOver.Trim() : null,
+            BatchConcurrency = concurrencyIsValid && batchConcurrency is not null ? (int)batchConcurrency.GetValue<long>() : NodeDefinition.DefaultBatchConcurrency,
+            InvalidBatchConcurrency = concurrencyIsValid ? null : batchConcurrency?.DeepClone(),
             IntegrationType = JsonValues.GetString(raw, "integration_type"),
             ConnectionId = JsonValues.GetString(raw, "connection_id"),
             WorkflowId = JsonValues.GetString(raw, "workflow_id") is { Length: > 0 } workflowId ? workflowId : null,

@@ -66,6 +66,17 @@ public sealed class NodeDefinition
     public JsonObject? ResponseFormat { get; init; }
     public bool ToolsRequireApproval { get; init; }
 
+    /// <summary>What an agent batches over: "$" (its input is a list) or a field of its input; null for no batching.</summary>
+    public string? BatchOver { get; init; }
+
+    /// <summary>How many batch items an agent runs at once (Compass's default is 5).</summary>
+    public int BatchConcurrency { get; init; } = DefaultBatchConcurrency;
+
+    /// <summary>The authored batch_concurrency when it is not a whole number of 1 or more (validation reports it).</summary>
+    public JsonNode? InvalidBatchConcurrency { get; init; }
+
+    public const int DefaultBatchConcurrency = 5;
+
     // integration
     public string? IntegrationType { get; init; }
     public string? ConnectionId { get; init; }
