@@ -134,4 +134,28 @@ public sealed class ParsingTests
         Assert.Equal([SeedWorkflows.DemoLookupId], new EngineHarness().Engine.GetDependencies(SeedWorkflows.DemoResearchDefinition));
         Assert.Empty(new EngineHarness().Engine.GetDependencies("not: [valid"));
     }
+    [Fact]
+    public void YamlAliasBomb_IsRejected_InsteadOfExpanded()
+    {
+        var lines = new List<string> { "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
+        for (var level = 1; level < 12; level++)
+        {
+            lines.Add($"a{level}: &a{level} [{string.Join(", ", Enumerable.Repeat($"*a{level - 1}", 10))}]");
+        }
+
+        lines.Add("name: bomb");
+
+        var parsed = DefinitionParser.Parse(string.Join("\n", lines));
+
+        Assert.Null(parsed.Definition);
+        Assert.Contains("expands to more than", Assert.Single(parsed.Problems).Message);
+    }
+
+    [Fact]
+    public void YamlDuplicateKeys_AreReported()
+    {
+        var parsed = DefinitionParser.Parse("name: x\nname: y\nnodes: []\n");
+
+        Assert.Equal(ValidationCodes.InvalidDefinition, Assert.Single(parsed.Problems).Code);
+    }
 }
