@@ -46,7 +46,7 @@ public sealed class OpenAiCompatibleProviderTests
             var toolAnswered = messages.Any(message => message!["role"]!.GetValue<string>() == "tool");
             if (body["tools"] is JsonArray && !toolAnswered)
             {
-                await SendAsync(http, """{"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_abc","type":"function","function":{"name":"demo_lookup","arguments":"{\"que"}}]}}]}""");
+                await SendAsync(http, """{"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_abc","type":"function","function":{"name":"demo-lookup","arguments":"{\"que"}}]}}]}""");
                 await SendAsync(http, """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"ry\":\"otters\"}"}}]}}]}""");
                 await SendAsync(http, """{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}""");
             }
@@ -118,7 +118,7 @@ public sealed class OpenAiCompatibleProviderTests
         Assert.Equal("""{"query":"otters"}""", child.Input!.ToJsonString());
         Assert.Equal(2, provider.Requests.Count);
         var firstTools = provider.Requests[0]["tools"]!.AsArray();
-        Assert.Equal("demo_lookup", firstTools[0]!["function"]!["name"]!.GetValue<string>());
+        Assert.Equal("demo-lookup", firstTools[0]!["function"]!["name"]!.GetValue<string>());
         Assert.Equal("""["query"]""", firstTools[0]!["function"]!["parameters"]!["required"]!.ToJsonString());
         var followUp = provider.Requests[1]["messages"]!.AsArray();
         Assert.Equal("call_abc", followUp[2]!["tool_calls"]![0]!["id"]!.GetValue<string>());
