@@ -369,7 +369,7 @@ public sealed class DefinitionValidator
         {
             if (node.Type == NodeTypes.Agent && node.AgentId is null && !string.IsNullOrWhiteSpace(node.ModelConnectionId))
             {
-                CheckModelConnection(node, catalog.FindConnection(projectId, node.ModelConnectionId));
+                CheckModelConnection(node, catalog.FindConnection(projectId, node.ModelConnectionId), projectId, catalog);
             }
 
             if (node.Type == NodeTypes.Agent && node.AgentId is { } agentId && catalog.FindWorkflow(projectId, agentId) is null)
@@ -401,7 +401,7 @@ public sealed class DefinitionValidator
         CheckWiring();
     }
 
-    private void CheckModelConnection(NodeDefinition node, ConnectionRecord? connection)
+    private void CheckModelConnection(NodeDefinition node, ConnectionRecord? connection, string projectId, IEngineCatalog catalog)
     {
         if (connection is null)
         {
@@ -420,7 +420,23 @@ public sealed class DefinitionValidator
             return;
         }
 
-        if (!ChatModels.CanServe(connection, out var reason))
+        ConnectionRecord? gateway = null;
+        if (ChatModels.GatewayIdOf(connection) is { } gatewayId)
+        {
+            gateway = catalog.FindConnection(projectId, gatewayId);
+            if (gateway is null)
+            {
+                Error(ValidationCodes.ConnectionNotFound, $"the connection '{connection.Name}' of the agent '{node.Id}' goes through the gateway '{gatewayId}', which does not exist", node.Id);
+                return;
+            }
+
+            if (gateway.Status == AgentNodeRunner.InactiveStatus)
+            {
+                Error(ValidationCodes.ConnectionInactive, $"the connection '{connection.Name}' of the agent '{node.Id}' goes through the gateway '{gateway.Name}', which is inactive", node.Id);
+            }
+        }
+
+        if (!ChatModels.CanServe(connection, gateway, out var reason))
         {
             Error(ValidationCodes.ConnectionCapability, reason, node.Id);
         }

@@ -31,6 +31,7 @@ public sealed class OpenAiCompatibleProviderTests
     {
         public List<JsonObject> Requests { get; } = [];
         public List<string> AuthorizationHeaders { get; } = [];
+        public List<string> GatewayHeaders { get; } = [];
 
         public async Task HandleAsync(HttpContext http)
         {
@@ -39,6 +40,7 @@ public sealed class OpenAiCompatibleProviderTests
             {
                 Requests.Add(body);
                 AuthorizationHeaders.Add(http.Request.Headers.Authorization.ToString());
+                GatewayHeaders.Add(http.Request.Headers["X-Gateway-Key"].ToString());
             }
 
             http.Response.ContentType = "text/event-stream";
@@ -156,5 +158,35 @@ public sealed class OpenAiCompatibleProviderTests
         Assert.Contains("Incorrect API key provided: Bearer ***", failure.Message);
         Assert.DoesNotContain(ApiKey, failure.Message);
         Assert.DoesNotContain(harness.Sink.Events, recorded => recorded.Fields.ToJsonString().Contains(ApiKey));
+    }
+    [Fact]
+    public async Task ThroughAGateway_CallsTheProxyWithBothKeys()
+    {
+        var provider = new FakeProvider();
+        await using var proxy = await LoopbackServer.StartAsync(app => app.MapPost("/proxy/v1/chat/completions", provider.HandleAsync));
+        var harness = new EngineHarness();
+        harness.Catalog.Add(new ConnectionRecord("conn-gw", "apigee", "gateway", "apigee", "connected", null,
+            new JsonObject { ["base_url"] = proxy.BaseUrl + "proxy/v1", ["header_name"] = "X-Gateway-Key" }, new JsonObject { ["api_key"] = "gw-secret" }));
+        harness.Catalog.Add(new ConnectionRecord("conn-llm", "cloud", "provider", "openai", "connected", "gpt-x",
+            new JsonObject { ["gateway_id"] = "conn-gw" }, new JsonObject { ["api_key"] = ApiKey }));
+
+        Assert.True(harness.Validate(AgentOn("conn-llm")).Valid);
+        var result = await harness.RunAsync(AgentOn("conn-llm"), JsonValue.Create("hi"));
+
+        Assert.Equal("Otters hold hands.", result.Output!.GetValue<string>());
+        Assert.Equal(($"Bearer {ApiKey}", "gw-secret"), (Assert.Single(provider.AuthorizationHeaders), Assert.Single(provider.GatewayHeaders)));
+    }
+
+    [Fact]
+    public void AMissingGateway_IsConnectionNotFound()
+    {
+        var harness = new EngineHarness();
+        harness.Catalog.Add(new ConnectionRecord("conn-llm", "cloud", "provider", "openai", "connected", "gpt-x",
+            new JsonObject { ["gateway_id"] = "gone" }, []));
+
+        var issue = Assert.Single(harness.Validate(AgentOn("conn-llm")).Errors);
+
+        Assert.Equal((ValidationCodes.ConnectionNotFound, "agent"), (issue.Code, issue.NodeId));
+        Assert.Contains("gateway 'gone'", issue.Message);
     }
 }

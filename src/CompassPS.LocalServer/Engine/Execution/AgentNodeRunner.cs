@@ -50,7 +50,7 @@ public sealed class AgentNodeRunner(RunContext context, NodeDefinition node, str
             ? resolved
             : throw new RunFailedException(
                 $"the agent '{node.DisplayName}' names no model and its provider connection '{connection.Name}' has no default model", node.Id);
-        var chatModel = ChatModels.Create(connection, context.Options);
+        var chatModel = ChatModels.Create(connection, ResolveGateway(connection), context.Options);
         var tools = BuildTools();
         var userInput = UserInput(inputs);
         if (node.BatchOver is not { } axis)
@@ -182,6 +182,20 @@ public sealed class AgentNodeRunner(RunContext context, NodeDefinition node, str
         }
 
         return connection;
+    }
+
+    private ConnectionRecord? ResolveGateway(ConnectionRecord provider)
+    {
+        if (ChatModels.GatewayIdOf(provider) is not { } gatewayId)
+        {
+            return null;
+        }
+
+        var gateway = context.Catalog.FindConnection(context.Run.ProjectId, gatewayId)
+            ?? throw new RunFailedException($"the provider connection '{provider.Name}' goes through the gateway '{gatewayId}', which does not exist", node.Id);
+        return gateway.Status == InactiveStatus
+            ? throw new RunFailedException($"the provider connection '{provider.Name}' goes through the gateway '{gateway.Name}', which is inactive", node.Id)
+            : gateway;
     }
 
     /// <summary>What the agent is asked: its one bound parameter, or 'input' among several, or all of them as an object.</summary>
