@@ -145,12 +145,10 @@ public static class DefinitionParser
             Inputs = inputs,
             Config = config,
             PromptTemplate = promptTemplate,
-            HasConfig = raw["config"] is JsonObject,
             AuthoredDependsOn = (JsonValues.GetArray(raw, "depends_on") ?? []).Select(JsonValues.ToText).Where(text => text.Length > 0).ToList(),
             ComponentType = JsonValues.GetString(raw, "component_type"),
             Action = JsonValues.GetString(raw, "action"),
             AgentId = JsonValues.GetString(raw, "agent_id") is { Length: > 0 } agentId ? agentId : null,
-            HasModel = model is not null,
             ModelConnectionId = JsonValues.GetString(model, "connection_id"),
             ModelName = JsonValues.GetString(model, "model"),
             SystemPrompt = JsonValues.GetString(raw, "system_prompt"),
@@ -228,7 +226,7 @@ public static class DefinitionParser
                 continue;
             }
 
-            tools.Add(new ToolSpec(source, kind, target, JsonValues.GetString(spec, "name"), JsonValues.GetString(spec, "description"), spec));
+            tools.Add(new ToolSpec(source, kind, target, JsonValues.GetString(spec, "name"), JsonValues.GetString(spec, "description")));
         }
 
         return tools;
