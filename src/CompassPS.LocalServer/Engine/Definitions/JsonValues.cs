@@ -57,8 +57,22 @@ public static class JsonValues
         _ => "null",
     };
 
-    private static bool IsInteger(JsonValue number) =>
-        number.TryGetValue<long>(out _) || (number.TryGetValue<double>(out var real) && Math.Floor(real) == real && !double.IsInfinity(real));
+    // A value built in code (JsonValue.Create(2)) and one parsed from text ("2") must classify alike, so the JSON text decides.
+    private static bool IsInteger(JsonValue number)
+    {
+        var text = number.ToJsonString();
+        return long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+            || (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var real)
+                && Math.Floor(real) == real && !double.IsInfinity(real));
+    }
+
+    /// <summary>A type name with its article, for messages ("an integer", "a string", "missing (null)").</summary>
+    public static string WithArticle(string typeName) => typeName switch
+    {
+        "null" => "missing (null)",
+        "integer" or "object" or "array" => $"an {typeName}",
+        _ => $"a {typeName}",
+    };
 
     /// <summary>Whether a value fits a schema field type (integer is also a number; file is an attachment descriptor object).</summary>
     public static bool Fits(JsonNode? value, string schemaType)
