@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CompassPS.LocalServer.Api;
+using CompassPS.LocalServer.Store;
+
+namespace CompassPS.LocalServer.Streams;
+
+/// <summary>
+/// The ordered events of one run, held in memory for streaming (and written through to SQLite by the store).
+/// Sequence numbers are contiguous from 1, so the events after <c>Last-Event-ID: N</c> start at index N.
+/// Readers wait on a signal that is only allocated while someone is waiting, which keeps appends cheap.
+/// </summary>
+public sealed class RunEventLog
+{
+    private readonly object _gate = new();
+    private readonly List<StoredEvent> _events;
+    private readonly string _runId;
+    private TaskCompletionSource? _changed;
+
+    public RunEventLog(string runId, List<StoredEvent>? loaded = null, bool closed = false)
+    {
+        _runId = runId;
+        _events = loaded ?? [];
+        IsClosed = closed;
+    }
+
+    /// <summary>True once the run's terminal event is in the log: readers stop after it.</summary>
+    public bool IsClosed { get; private set; }
+
+    public long LastSeq
+    {
+        get { lock (_gate) return _events.Count == 0 ? 0 : _events[^1].Seq; }
+    }
+
+    /// <summary>
+    /// Appends an event with the host's fields (type, run_id, seq, ts) first and the engine's fields after them.
+    /// Returns null when the log is already closed: nothing may follow a terminal event.
+    /// </summary>
+    public StoredEvent? Append(string type, JsonObject? fields, bool terminal)
+    {
+        TaskCompletionSource? wake;
+        StoredEvent stored;
+        lock (_gate)
+        {
+            if (IsClosed) return null;
+            var seq = (_events.Count == 0 ? 0 : _events[^1].Seq) + 1;
+            stored = new StoredEvent(seq, type, Serialize(type, seq, fields));
+            _events.Add(stored);
+            if (terminal) IsClosed = true;
+            wake = _changed;
+            _changed = null;
+        }
+        wake?.TrySetResult();
+        return stored;
+    }
+
+    /// <summary>Copies up to <paramref name="max"/> events after <paramref name="afterSeq"/>; returns how many.</summary>
+    public int ReadAfter(long afterSeq, List<StoredEvent> into, int max)
+    {
+        lock (_gate)
+        {
+            var start = IndexAfter(afterSeq);
+            var count = Math.Min(max, _events.Count - start);
+            for (var i = 0; i < count; i++) into.Add(_events[start + i]);
+            return count;
+        }
+    }
+
+    /// <summary>Completes when an event after <paramref name="afterSeq"/> exists or the log closes.</summary>
+    public Task WaitAfterAsync(long afterSeq)
+    {
+        lock (_gate)
+        {
+            if (IsClosed || IndexAfter(afterSeq) < _events.Count) return Task.CompletedTask;
+            _changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _changed.Task;
+        }
+    }
+
+    public List<StoredEvent> Snapshot()
+    {
+        lock (_gate) return [.. _events];
+    }
+
+    private int IndexAfter(long afterSeq)
+    {
+        if (afterSeq <= 0 || _events.Count == 0) return 0;
+        // Contiguous in practice; the search keeps replay right even if a crash left a gap in a persisted log.
+        var first = _events[0].Seq;
+        var guess = (int)Math.Min(afterSeq - first + 1, _events.Count);
+        if (guess >= 0 && guess <= _events.Count && (guess == 0 || _events[guess - 1].Seq <= afterSeq) && (guess == _events.Count || _events[guess].Seq > afterSeq))
+            return guess;
+        var index = 0;
+        while (index < _events.Count && _events[index].Seq <= afterSeq) index++;
+        return index;
+    }
+
+    private byte[] Serialize(string type, long seq, JsonObject? fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, ApiResults.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WriteString("run_id", _runId);
+            writer.WriteNumber("seq", seq);
+            writer.WriteString("ts", ApiResults.Timestamp(DateTimeOffset.UtcNow));
+            if (fields is not null)
+            {
+                foreach (var (name, value) in fields)
+                {
+                    if (name is "type" or "run_id" or "seq" or "ts") continue;
+                    writer.WritePropertyName(name);
+                    if (value is null) writer.WriteNullValue();
+                    else value.WriteTo(writer);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}
