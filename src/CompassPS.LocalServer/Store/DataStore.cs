@@ -75,6 +75,16 @@ public sealed class DataStore
     /// <summary>The (empty) event log of a run that is being created now.</summary>
     public RunEventLog CreateEventLog(string runId) => _eventLogs.GetOrAdd(runId, id => new RunEventLog(id));
 
+    /// <summary>
+    /// With a data folder, drops a finished run's events from memory once they are committed; streams that hold the
+    /// log keep reading it, later readers load it from SQLite. In memory the log is the only copy and stays.
+    /// </summary>
+    public void ReleaseEventLogWhenPersisted(string runId)
+    {
+        if (_persistence is null) return;
+        _persistence.FlushAsync().ContinueWith(_ => _eventLogs.TryRemove(runId, out RunEventLog? _), TaskScheduler.Default);
+    }
+
     public void PersistEvent(string runId, StoredEvent stored) => _persistence?.AppendEvent(runId, stored);
 
     public Task FlushAsync() => _persistence?.FlushAsync() ?? Task.CompletedTask;

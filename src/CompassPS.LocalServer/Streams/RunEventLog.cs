@@ -15,15 +15,16 @@ public sealed class RunEventLog
 {
     private readonly object _gate = new();
     private readonly List<StoredEvent> _events;
-    private readonly string _runId;
     private TaskCompletionSource? _changed;
 
     public RunEventLog(string runId, List<StoredEvent>? loaded = null, bool closed = false)
     {
-        _runId = runId;
+        RunId = runId;
         _events = loaded ?? [];
         IsClosed = closed;
     }
+
+    public string RunId { get; }
 
     /// <summary>True once the run's terminal event is in the log: readers stop after it.</summary>
     public bool IsClosed { get; private set; }
@@ -34,7 +35,7 @@ public sealed class RunEventLog
     }
 
     /// <summary>
-    /// Appends an event with the host's fields (type, run_id, seq, ts) first and the engine's fields after them.
+    /// Appends an event: the host's fields (type, run_id, seq, ts) first and the engine's fields after them.
     /// Returns null when the log is already closed: nothing may follow a terminal event.
     /// </summary>
     public StoredEvent? Append(string type, JsonObject? fields, bool terminal)
@@ -45,7 +46,7 @@ public sealed class RunEventLog
         {
             if (IsClosed) return null;
             var seq = (_events.Count == 0 ? 0 : _events[^1].Seq) + 1;
-            stored = new StoredEvent(seq, type, Serialize(type, seq, fields));
+            stored = new StoredEvent(seq, type, SerializeTail(fields));
             _events.Add(stored);
             if (terminal) IsClosed = true;
             wake = _changed;
@@ -96,15 +97,12 @@ public sealed class RunEventLog
         return index;
     }
 
-    private byte[] Serialize(string type, long seq, JsonObject? fields)
+    private static byte[] SerializeTail(JsonObject? fields)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, ApiResults.WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WriteString("run_id", _runId);
-            writer.WriteNumber("seq", seq);
             writer.WriteString("ts", ApiResults.Timestamp(DateTimeOffset.UtcNow));
             if (fields is not null)
             {
@@ -118,6 +116,7 @@ public sealed class RunEventLog
             }
             writer.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
+        // Without the opening brace: SseEndpoint writes {"type","run_id","seq", in front of it.
+        return buffer.WrittenSpan[1..].ToArray();
     }
 }
