@@ -189,4 +189,23 @@ public sealed class OpenAiCompatibleProviderTests
         Assert.Equal((ValidationCodes.ConnectionNotFound, "agent"), (issue.Code, issue.NodeId));
         Assert.Contains("gateway 'gone'", issue.Message);
     }
+    [Fact]
+    public async Task AStreamCutMidAnswer_FailsTheRunClearly()
+    {
+        await using var server = await LoopbackServer.StartAsync(app => app.MapPost("/v1/chat/completions", async (HttpContext http) =>
+        {
+            http.Response.ContentType = "text/event-stream";
+            await http.Response.WriteAsync("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half \"}}]}\n\n");
+            await http.Response.Body.FlushAsync();
+            http.Abort();
+        }));
+        var harness = new EngineHarness();
+        harness.Catalog.Add(new ConnectionRecord("conn-llm", "studio", "provider", "lmstudio", "connected", "m",
+            [], new JsonObject { ["base_url"] = server.BaseUrl + "v1" }));
+
+        var failure = await Assert.ThrowsAsync<RunFailedException>(() => harness.RunAsync(AgentOn("conn-llm"), JsonValue.Create("hi")));
+
+        Assert.StartsWith("the connection to the provider 'studio' broke off during its answer", failure.Message);
+        Assert.Equal("Half ", harness.Sink.RootEvents.Single(recorded => recorded.Type == "output.delta").Fields["text"]!.GetValue<string>());
+    }
 }

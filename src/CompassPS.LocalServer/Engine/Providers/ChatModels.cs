@@ -84,9 +84,10 @@ public static class ChatModels
         return new OpenAiCompatibleChatModel(options.Http, baseUrl, headers, secrets, connection.Name);
     }
 
+    // Compass takes LM Studio's base URL among the credentials, other providers' in the configuration: both are read.
     private static string? BaseUrl(ConnectionRecord connection)
     {
-        var configured = JsonValues.GetString(connection.Configuration, "base_url");
+        var configured = JsonValues.GetString(connection.Configuration, "base_url") ?? JsonValues.GetString(connection.Credentials, "base_url");
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return configured;

@@ -56,6 +56,10 @@ public sealed class OpenAiCompatibleChatModel(
         {
             throw new RunFailedException($"could not reach the provider '{connectionName}' at {endpoint}: {Redact(exception.Message)}");
         }
+        catch (IOException exception)
+        {
+            throw new RunFailedException($"the connection to the provider '{connectionName}' broke off during its answer: {Redact(exception.Message)}");
+        }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new RunFailedException($"the provider '{connectionName}' at {endpoint} did not answer in time");
