@@ -1,3 +1,14 @@
-// Placeholder entry point; the local server is built out under Api/, Auth/, Engine/, Store/, Streams/.
-var app = WebApplication.CreateSlimBuilder(args).Build();
-app.Run();
+using CompassPS.LocalServer.Hosting;
+
+WebApplication app;
+try
+{
+    app = LocalServerApp.Build(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine($"compass-local: {ex.Message}");
+    return 2;
+}
+await app.RunAsync();
+return 0;

@@ -1,0 +1,66 @@
+using CompassPS.LocalServer.Engine.Definitions;
+using CompassPS.LocalServer.Engine.Execution;
+
+namespace CompassPS.LocalServer.Engine;
+
+/// <summary>The local server's workflow engine: Compass's definition schema, validation and execution.</summary>
+public sealed class WorkflowEngine : IWorkflowEngine
+{
+    private readonly EngineOptions _options;
+
+    public WorkflowEngine(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DelayScale < 0 || double.IsNaN(options.DelayScale) || double.IsInfinity(options.DelayScale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DelayScale, "DelayScale must be a finite number of zero or more");
+        }
+
+        _options = options.Http is null ? new EngineOptions { DelayScale = options.DelayScale, Http = new HttpClient() } : options;
+    }
+
+    public ValidationResult Validate(string definitionText, string workflowType, string projectId, IEngineCatalog catalog) =>
+        DefinitionValidator.Validate(definitionText, workflowType, projectId, catalog);
+
+    public IReadOnlyList<string> GetDependencies(string definitionText)
+    {
+        if (DefinitionParser.Parse(definitionText).Definition is not { } definition)
+        {
+            return [];
+        }
+
+        var called = new List<string>();
+        foreach (var node in definition.Nodes)
+        {
+            if (node.Type == NodeTypes.Workflow && node.WorkflowId is { } workflowId)
+            {
+                called.Add(workflowId);
+            }
+
+            if (node.Type == NodeTypes.Agent && node.AgentId is { } agentId)
+            {
+                called.Add(agentId);
+            }
+
+            called.AddRange(node.Tools.Where(tool => tool.CallsWorkflow).Select(tool => tool.TargetId));
+        }
+
+        return called.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<RunResult> ExecuteAsync(RunRequest run, IRunSink sink, IEngineCatalog catalog, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var parsed = DefinitionParser.Parse(run.DefinitionText);
+        var errors = DefinitionValidator.BuildErrors(parsed);
+        if (errors.Count > 0 || parsed.Definition is null)
+        {
+            var first = errors[0];
+            var more = errors.Count > 1 ? $" (and {errors.Count - 1} more; validate the workflow for the full list)" : "";
+            throw new RunFailedException($"the definition cannot run: {first.Code}: {first.Message}{more}", first.NodeId);
+        }
+
+        var context = new RunContext(run, sink, catalog, _options);
+        return await new RunExecution(context, parsed.Definition).RunAsync(cancellationToken);
+    }
+}

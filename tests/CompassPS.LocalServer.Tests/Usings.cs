@@ -1,0 +1,3 @@
+global using Xunit;
+global using Microsoft.AspNetCore.Builder;
+global using Microsoft.Extensions.DependencyInjection;
