@@ -36,7 +36,9 @@ public sealed class FuzzTests
             var count = random.Next(1, 30);
             var texts = Enumerable.Range(1, count).Select(i => RandomText(random)).ToList();
             var builder = new StringBuilder();
-            string Newline() => random.Next(3) switch { 0 => "\n", 1 => "\r\n", _ => "\r" };
+            // One line ending per stream: mixing "\r" and "\n" would write "\r\n", which SSE reads as one line end.
+            var newline = random.Next(3) switch { 0 => "\n", 1 => "\r\n", _ => "\r" };
+            string Newline() => newline;
             for (var seq = 1; seq <= count + 1; seq++)
             {
                 if (random.Next(3) == 0) builder.Append(": keepalive").Append(Newline());
@@ -92,6 +94,8 @@ public sealed class FuzzTests
         Assert.True(valid + invalid == 300);
     }
 
+    private const string JsonPunctuation = "{}[]\",:0a-\\ ";
+
     private static byte[] Mutate(byte[] source, Random random)
     {
         var bytes = source.ToList();
@@ -104,7 +108,7 @@ public sealed class FuzzTests
                 case 0: bytes.RemoveRange(at, bytes.Count - at); break;            // truncate
                 case 1: bytes.RemoveAt(at); break;                                  // drop a byte
                 case 2: bytes.Insert(at, (byte)random.Next(256)); break;           // insert any byte
-                case 3: bytes[at] = (byte)"{}[]\",:0a-\\ "[random.Next(13)]; break; // swap in JSON punctuation
+                case 3: bytes[at] = (byte)JsonPunctuation[random.Next(JsonPunctuation.Length)]; break;
                 default: bytes[at] = (byte)random.Next(256); break;                // flip
             }
         }
