@@ -174,6 +174,8 @@ public sealed class RunHost : IHostedService
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(parentToken);
         _cancellations[runId] = cts;
+        // A cancel that came between the start above and this registration found nothing to cancel.
+        if (GetRun(runId) is { Status: RunStatus.Cancelled }) await cts.CancelAsync();
         try
         {
             var sink = new RunSink(this, runId, request.ProjectId, log);
