@@ -407,7 +407,9 @@ public sealed class RunHost : IHostedService
             finally
             {
                 host._approvalWaiters.TryRemove(approval.Id, out _);
-                host.SetStatusOfRunAndAncestors(runId, RunStatus.AwaitingApproval, RunStatus.Running);
+                // At shutdown the run keeps its status, so the next start says what it was waiting for.
+                if (!host._shutdown.IsCancellationRequested)
+                    host.SetStatusOfRunAndAncestors(runId, RunStatus.AwaitingApproval, RunStatus.Running);
             }
         }
 
