@@ -445,7 +445,8 @@ function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
             $words = $Bold.Replace($Link.Replace($paragraph.ToString(), '$1 ($2)'), '$1').Split([char]' ', [StringSplitOptions]::RemoveEmptyEntries)
             $line = '    '
             foreach ($word in $words) {
-                if ($line.Trim() -and $line.Length + 1 + $word.Length -gt 80) { $out.Add($line); $line = (' ' * $hangingIndent) + $word }
+                # Get-Help reads only the first line under SHORT DESCRIPTION as the synopsis: that one is not wrapped.
+                if ($line.Trim() -and $line.Length + 1 + $word.Length -gt 80 -and $sections[-1] -ne 'SHORT DESCRIPTION') { $out.Add($line); $line = (' ' * $hangingIndent) + $word }
                 elseif ($line.Trim()) { $line += " $word" }
                 else { $line += $word }
             }
