@@ -30,8 +30,9 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-# This runs on every build. A PowerShell function call costs tens of microseconds, so the loops over
-# lines and parameters below work inline on strings and StringBuilders instead of calling small helpers.
+# This runs on every build, and each PowerShell statement or function call costs microseconds to tens of
+# microseconds: pages are parsed with regular expressions over the whole text, and the MAML is built as
+# text in one StringBuilder, with few helper calls per parameter.
 
 $ModuleName = 'CompassPS'
 $SectionOrder = @('SYNOPSIS', 'DESCRIPTION', 'PARAMETERS', 'EXAMPLES', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS')
@@ -57,8 +58,6 @@ function Add-Problem([string]$File, [int]$Line, [string]$Message) {
 
 #region Markdown sources
 
-# Pages are parsed with a few regular expressions over the whole text rather than line by line: the
-# .NET regex engine does the per-character work, and the script handles only headings and paragraphs.
 $FenceLine = [regex]::new('(?m)^[ \t]*```.*$')
 $HeadingLine = [regex]::new('(?m)^(#{1,6})[ \t]+(.*?)[ \t]*$')
 # A fenced block: its language, then its lines. Split with this keeps both as captures.
