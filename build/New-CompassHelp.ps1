@@ -73,6 +73,11 @@ function Get-LineNumber([string]$Text, [int]$Index) {
     $Text.Substring(0, $Index).Split("`n").Count
 }
 
+# A problem at a position in a page; the line number is worked out only when there is a problem.
+function Add-ProblemAt([string]$File, [string]$Text, [int]$Index, [string]$Message) {
+    Add-Problem $File (Get-LineNumber $Text $Index) $Message
+}
+
 # Paragraphs for MAML from a block of markdown: blank lines separate paragraphs, each list item is its own
 # paragraph, wrapped lines join with a space, links keep their text and target, bold markers go; a fenced
 # block stays one paragraph with its line breaks. With -Code, blocks in a PowerShell language are returned
@@ -117,7 +122,7 @@ function Read-HelpSource([string]$Path, [string]$File, [string]$CommandName) {
     }
 
     $help = [pscustomobject]@{
-        File = $File; Synopsis = ''; Description = @(); Parameters = @{}; Examples = @()
+        File = $File; Source = $text; Synopsis = ''; Description = @(); Parameters = @{}; Examples = @()
         Inputs = @(); Outputs = @(); Notes = @(); Links = @()
     }
     $seen = [HashSet[string]]::new()
@@ -131,17 +136,18 @@ function Read-HelpSource([string]$Path, [string]$File, [string]$CommandName) {
         $bodyStart = $heading.Index + $heading.Length
         $bodyEnd = if ($i + 1 -lt $headings.Count) { $headings[$i + 1].Index } else { $text.Length }
         $body = $text.Substring($bodyStart, $bodyEnd - $bodyStart)
-        $line = Get-LineNumber $text $heading.Index
-        $stray = if ($body.Trim()) { Get-LineNumber $text ($bodyStart + $body.Length - $body.TrimStart().Length) }
-        if ($i -eq 0) { if ($stray) { Add-Problem $File $stray "text outside any '## SECTION'" }; continue }
+        $at = $heading.Index
+        # Where text that should not be there starts, if there is any.
+        $stray = if ($body.Trim()) { $bodyStart + $body.Length - $body.TrimStart().Length } else { -1 }
+        if ($i -eq 0) { if ($stray -ge 0) { Add-ProblemAt $File $text $stray "text outside any '## SECTION'" }; continue }
 
         if ($level -eq 2) {
             $order = $SectionOrder.IndexOf($title)
             $section = $null
             # An unknown or repeated section is one problem; its text is not checked further.
-            if ($order -lt 0) { Add-Problem $File $line "unknown section '## $title'; the sections are: $($SectionOrder -join ', ')"; continue }
-            if (-not $seen.Add($title)) { Add-Problem $File $line "section '## $title' appears twice"; continue }
-            if ($order -lt $lastOrder) { Add-Problem $File $line "section '## $title' is out of order; the order is: $($SectionOrder -join ', ')" }
+            if ($order -lt 0) { Add-ProblemAt $File $text $at "unknown section '## $title'; the sections are: $($SectionOrder -join ', ')"; continue }
+            if (-not $seen.Add($title)) { Add-ProblemAt $File $text $at "section '## $title' appears twice"; continue }
+            if ($order -lt $lastOrder) { Add-ProblemAt $File $text $at "section '## $title' is out of order; the order is: $($SectionOrder -join ', ')" }
             $lastOrder = $order
             $section = $title
             switch ($title) {
@@ -150,27 +156,27 @@ function Read-HelpSource([string]$Path, [string]$File, [string]$CommandName) {
                 'INPUTS' { $help.Inputs = ConvertTo-Paragraphs $body }
                 'OUTPUTS' { $help.Outputs = ConvertTo-Paragraphs $body }
                 'NOTES' { $help.Notes = ConvertTo-Paragraphs $body }
-                'RELATED LINKS' { $help.Links = @(Read-RelatedLinks $body $File ($line + 1)) }
-                default { if ($stray) { Add-Problem $File $stray "text in '## $title' before its first '### ' entry" } }
+                'RELATED LINKS' { $help.Links = @(Read-RelatedLinks $body $File ((Get-LineNumber $text $bodyStart) + 1)) }
+                default { if ($stray -ge 0) { Add-ProblemAt $File $text $stray "text in '## $title' before its first '### ' entry" } }
             }
             continue
         }
         if ($level -eq 3 -and $section -eq 'PARAMETERS') {
-            if ($title -notmatch '^-([A-Za-z][A-Za-z0-9]*)$') { Add-Problem $File $line "a parameter heading must be '### -Name', not '### $title'"; continue }
+            if ($title -notmatch '^-([A-Za-z][A-Za-z0-9]*)$') { Add-ProblemAt $File $text $at "a parameter heading must be '### -Name', not '### $title'"; continue }
             $name = $Matches[1]
-            if ($help.Parameters.ContainsKey($name)) { Add-Problem $File $line "parameter -$name is documented twice"; continue }
-            $help.Parameters[$name] = [pscustomobject]@{ Line = $line; Text = ConvertTo-Paragraphs $body }
+            if ($help.Parameters.ContainsKey($name)) { Add-ProblemAt $File $text $at "parameter -$name is documented twice"; continue }
+            $help.Parameters[$name] = [pscustomobject]@{ Index = $at; Text = ConvertTo-Paragraphs $body }
             continue
         }
         if ($level -eq 3 -and $section -eq 'EXAMPLES') {
-            if ($title -notmatch '^Example\s+\d+:\s*\S') { Add-Problem $File $line "an example heading must be '### Example N: Title', not '### $title'"; continue }
+            if ($title -notmatch '^Example\s+\d+:\s*\S') { Add-ProblemAt $File $text $at "an example heading must be '### Example N: Title', not '### $title'"; continue }
             $example = ConvertTo-Paragraphs $body -Code
-            if (-not $example.Code.Trim()) { Add-Problem $File $line "'### $title' has no code block"; continue }
+            if (-not $example.Code.Trim()) { Add-ProblemAt $File $text $at "'### $title' has no code block"; continue }
             $examples.Add([pscustomobject]@{ Title = $title; Code = $example.Code.Trim("`n"); Remarks = $example.Remarks })
             continue
         }
         $where = if ($section) { "in '## $section'" } else { 'here' }
-        Add-Problem $File $line "unexpected heading '$($heading.Value)' $where (level-3 headings belong under PARAMETERS and EXAMPLES only)"
+        Add-ProblemAt $File $text $at "unexpected heading '$($heading.Value)' $where (level-3 headings belong under PARAMETERS and EXAMPLES only)"
     }
     $help.Examples = $examples.ToArray()
     if ($Problems.Count -eq $problemsBefore) { $help }
@@ -513,7 +519,7 @@ foreach ($command in $commands.Values) {
     if (-not $help) { continue }
     $shape = Get-CommandShape $command
     foreach ($name in $help.Parameters.Keys) {
-        if (-not $shape.Parameters.Contains($name)) { Write-Warning "$($help.File):$($help.Parameters[$name].Line): $($command.Name) has no parameter -$name" }
+        if (-not $shape.Parameters.Contains($name)) { Write-Warning "$($help.File):$(Get-LineNumber $help.Source $help.Parameters[$name].Index): $($command.Name) has no parameter -$name" }
     }
     $undocumented = @(foreach ($p in $shape.Parameters.Values) { if (-not $p.FromEngine -and -not $help.Parameters.ContainsKey($p.Name)) { "-$($p.Name)" } })
     if ($undocumented) { Write-Warning "$($help.File): no text for parameter(s) $($undocumented -join ', ')" }
