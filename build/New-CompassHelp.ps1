@@ -492,9 +492,10 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 $displayRoot = Split-Path ([System.IO.Path]::GetFullPath($SourceDirectory))
 $helpSourceDirectory = Join-Path $SourceDirectory 'help'
 # A full path: Import-Module would take a relative one without ./ for a module name.
-Import-Module (Join-Path ([System.IO.Path]::GetFullPath($ModuleDirectory)) "$ModuleName.psd1")
-$commands = [ordered]@{}
-foreach ($c in @(Get-Command -Module $ModuleName -CommandType Cmdlet | Sort-Object Name)) { $commands[$c.Name] = $c }
+$module = Import-Module (Join-Path ([System.IO.Path]::GetFullPath($ModuleDirectory)) "$ModuleName.psd1") -PassThru
+# By name, in order (a sorted dictionary rather than Sort-Object, whose first use alone costs 0.1 s).
+$commands = [SortedDictionary[string, CmdletInfo]]::new([StringComparer]::OrdinalIgnoreCase)
+foreach ($c in $module.ExportedCmdlets.Values) { $commands[$c.Name] = $c }
 
 $pages = @{}
 if (Test-Path $helpSourceDirectory) {
