@@ -324,9 +324,9 @@ $Namespaces = 'xmlns:maml="http://schemas.microsoft.com/maml/2004/10" xmlns:comm
 # {7} description paragraphs, {8} parameterValue element or nothing, {9} full type name, {10} default.
 $ParameterTemplate = '<command:parameter required="{0}" variableLength="{1}" globbing="{2}" pipelineInput="{3}" position="{4}" aliases="{5}"><maml:name>{6}</maml:name><maml:description>{7}</maml:description>{8}<dev:type><maml:name>{9}</maml:name></dev:type><dev:defaultValue>{10}</dev:defaultValue></command:parameter>'
 
-# One escape over all paragraphs at once, split again at a separator that escaping leaves alone.
+# One escape over all paragraphs at once, split again at a separator that escaping leaves alone. No text
+# still gives one empty paragraph: Get-Help lays out an example without remarks askew otherwise.
 function ConvertTo-ParaXml([string[]]$Paragraphs) {
-    if (-not $Paragraphs) { return '' }
     '<maml:para>' + [System.Security.SecurityElement]::Escape($Paragraphs -join "`u{1}").Replace("`u{1}", '</maml:para><maml:para>') + '</maml:para>'
 }
 
