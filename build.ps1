@@ -133,7 +133,8 @@ function Invoke-PesterTests {
         Write-Warning 'The Pester run produced no summary'
         return [pscustomobject]@{ Passed = 0; Failed = 1 }
     }
-    Get-Content $summary -Raw | ConvertFrom-Json
+    $counts = Get-Content $summary -Raw | ConvertFrom-Json
+    [pscustomobject]@{ Passed = [int]$counts.Passed; Failed = [int]$counts.Failed }
 }
 
 switch ($Task) {

@@ -18,7 +18,15 @@ $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'JUnitXml'
 $config.TestResult.OutputPath = Join-Path $ResultsDirectory 'pester.xml'
-$result = Invoke-Pester -Configuration $config
-$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-[pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } |
+$summary = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }   # a run that yields no result counts as failed
+if ($paths) {
+    $result = Invoke-Pester -Configuration $config
+    if ($result) {
+        $summary.Passed = $result.PassedCount
+        $summary.Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+        $summary.Skipped = $result.SkippedCount
+    }
+}
+else { Write-Warning "No Pester suite in $TestDirectory matches '$Filter'" }
+$summary |
     ConvertTo-Json | Set-Content (Join-Path $ResultsDirectory 'pester-summary.json')
