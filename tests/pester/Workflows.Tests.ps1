@@ -565,6 +565,13 @@ Describe 'The workflow id completer' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($lookupId)
     }
 
+    It 'takes a word with wildcard characters literally' {
+        $Error.Clear()
+        $line = 'Get-CompassWorkflow -Id demo['
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Should -HaveCount 0
+        $Error | Should -HaveCount 0
+    }
+
     It 'offers nothing, and no error, without a context or when the server is down' {
         $saved = Get-CompassContext
         try {

@@ -41,7 +41,7 @@ namespace CompassPS.Commands
                 // Tab completion must stay silent: no context, a bad one, a slow or failing server all mean "no suggestions".
                 return Array.Empty<CompletionResult>();
             }
-            var pattern = WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+            var pattern = WildcardPattern.Get(WildcardPattern.Escape(word) + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
             return candidates
                 .Where(c => pattern.IsMatch(IdOf(c)) || pattern.IsMatch(NameOf(c) ?? ""))
                 .Select(c => new CompletionResult(IdOf(c), $"{NameOf(c) ?? "(no name)"} ({IdOf(c)})", CompletionResultType.ParameterValue, Describe(c)))
