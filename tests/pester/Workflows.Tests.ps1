@@ -478,6 +478,14 @@ Describe 'Get-CompassWorkflowVersion' {
         (Get-CompassWorkflowVersion $callee.Id -Live).Version | Should -Be 2
     }
 
+    It 'writes CompassPS.NotFound for -Live on a workflow never published' {
+        $draftOnly = New-CompassWorkflow -Name 'never-published' -Definition (New-Definition 'never-published')
+        $draftOnly | Get-CompassWorkflowVersion | Should -BeNullOrEmpty
+        $draftOnly | Get-CompassWorkflowVersion -Live -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.NotFound*'
+        "$($failures[0])" | Should -BeLike '*no live version*'
+    }
+
     It 'binds a deployment''s WorkflowId from the pipeline' {
         @(Get-CompassDeployment -Id $callerDeployment.Id | Get-CompassWorkflowVersion).WorkflowId | Sort-Object -Unique | Should -Be $caller.Id
     }

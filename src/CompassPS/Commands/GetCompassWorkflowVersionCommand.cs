@@ -5,10 +5,14 @@ using CompassPS.Client;
 namespace CompassPS.Commands
 {
     /// <summary>Lists a workflow's published versions, newest first, page by page; IsLive marks the one its deployment runs.</summary>
-    [Cmdlet(VerbsCommon.Get, "CompassWorkflowVersion", SupportsPaging = true)]
+    [Cmdlet(VerbsCommon.Get, "CompassWorkflowVersion", DefaultParameterSetName = AllSet, SupportsPaging = true)]
     [OutputType(typeof(WorkflowVersion))]
     public sealed class GetCompassWorkflowVersionCommand : CompassListCmdlet<WorkflowVersion>
     {
+        private const string AllSet = "All";
+        private const string ByVersionSet = "ByVersion";
+        private const string LiveSet = "Live";
+
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
@@ -17,12 +21,12 @@ namespace CompassPS.Commands
         public string? WorkflowId { get; set; }
 
         /// <summary>Only these version numbers.</summary>
-        [Parameter(Position = 1)]
+        [Parameter(ParameterSetName = ByVersionSet, Mandatory = true, Position = 1)]
         [ValidateRange(1, long.MaxValue)]
         public long[]? Version { get; set; }
 
         /// <summary>Only the live version.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = LiveSet, Mandatory = true)]
         public SwitchParameter Live { get; set; }
 
         protected override void ProcessRecordCore()
@@ -30,7 +34,7 @@ namespace CompassPS.Commands
             var id = WorkflowId!;
             Guarded(() =>
             {
-                if (Version is null && !Live)
+                if (ParameterSetName == AllSet)
                 {
                     var (skip, first) = PageWindow;
                     WritePages(Client.ListWorkflowVersionsAsync(id, skip, first, StopToken));
@@ -48,7 +52,11 @@ namespace CompassPS.Commands
                         if (Live || wanted?.Count == 0) return;
                     }
                 }
-                if (wanted != null && wanted.Count > 0)
+                if (Live)
+                {
+                    WriteError(CompassErrors.Record(CompassErrorKind.NotFound, $"The workflow '{id}' has no live version: publish it first.", id));
+                }
+                else if (wanted != null && wanted.Count > 0)
                 {
                     WriteError(CompassErrors.Record(CompassErrorKind.NotFound,
                         $"The workflow '{id}' has no version {string.Join(", ", wanted)}.", id));

@@ -65,8 +65,8 @@ namespace CompassPS.Commands
         }
 
         /// <summary>Compass's agent shape: Input (chat) → Agent → Output, as JSON text (which YAML readers take too).</summary>
-        internal static string BuildDefinition(string name, string description, string instructions, string connectionId, string model,
-            IReadOnlyList<object> tools, bool conversationHistory)
+        private static string BuildDefinition(string name, string description, string instructions, string connectionId, string model,
+            IReadOnlyList<IDictionary> tools, bool conversationHistory)
         {
             using var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -154,34 +154,36 @@ namespace CompassPS.Commands
                 : throw new CompassApiException(CompassErrorKind.InvalidInput, "-Provider must be a provider connection id, or an object with an Id.");
         }
 
-        /// <summary>Each -Tool value as a tool spec: a "kind:id" string, or an object {source, name?, description?}.</summary>
-        internal static IReadOnlyList<object> ToolSpecs(IEnumerable<object> tools)
+        /// <summary>Each -Tool value as a tool spec object {source, name?, description?}.</summary>
+        private static IReadOnlyList<IDictionary> ToolSpecs(IEnumerable<object> tools)
         {
-            var specs = new List<object>();
+            var specs = new List<IDictionary>();
             foreach (var tool in tools)
             {
                 var value = tool is PSObject ps && !(ps.BaseObject is PSCustomObject) ? ps.BaseObject : tool;
                 switch (value)
                 {
                     case string text:
-                        specs.Add(CheckedSource(text));
+                        specs.Add(Spec(CheckedSource(text)));
                         break;
                     case Workflow workflow:
-                        specs.Add((string.Equals(workflow.Type, "agent", StringComparison.OrdinalIgnoreCase) ? "agent:" : "workflow:") + workflow.Id);
+                        specs.Add(Spec((string.Equals(workflow.Type, "agent", StringComparison.OrdinalIgnoreCase) ? "agent:" : "workflow:") + workflow.Id));
                         break;
                     case Deployment deployment when !string.IsNullOrEmpty(deployment.WorkflowId):
-                        specs.Add("workflow:" + deployment.WorkflowId);
+                        specs.Add(Spec("workflow:" + deployment.WorkflowId));
                         break;
                     case IDictionary dictionary:
                         specs.Add(WithSource(dictionary));
                         break;
                     default:
-                        specs.Add(FromObject(PSObject.AsPSObject(tool)));
+                        specs.Add(Spec(FromObject(PSObject.AsPSObject(tool))));
                         break;
                 }
             }
-            return specs.ConvertAll(spec => spec is string source ? new Hashtable { ["source"] = source } : spec);
+            return specs;
         }
+
+        private static IDictionary Spec(string source) => new Hashtable { ["source"] = source };
 
         /// <summary>A copy of a hashtable spec (the caller's stays as it was) with its source checked.</summary>
         private static IDictionary WithSource(IDictionary spec)
