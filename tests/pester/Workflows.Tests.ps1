@@ -148,6 +148,34 @@ Describe 'New-CompassWorkflow' {
         ($workflow | Test-CompassWorkflow).Valid | Should -BeTrue
     }
 
+    It 'takes the type from the definition when -Type is not given' {
+        $agentYaml = Join-Path $TestDrive 'typed-agent.yaml'
+        Set-Content $agentYaml @"
+name: typed-agent
+type: agent   # an agent, not a workflow
+nodes:
+  - id: input
+    type: component
+    component_type: input
+    config: { type: chat }
+  - id: agent
+    type: agent
+    model: { connection_id: $providerId }
+    system_prompt: Be brief.
+    inputs:
+      input: { kind: ref, source: input, path: $.message }
+  - id: output
+    type: component
+    component_type: output
+    inputs:
+      value: { kind: ref, source: agent }
+"@
+        (New-CompassWorkflow -Path $agentYaml).Type | Should -Be 'agent'
+        (New-CompassWorkflow -Name 'typed-json' -Definition @{ name = 'typed-json'; type = 'agent'; nodes = @() }).Type | Should -Be 'agent'
+        (New-CompassWorkflow -Name 'typed-override' -Path $agentYaml -Type workflow).Type | Should -Be 'workflow'
+        (New-CompassWorkflow -Name 'untyped' -Definition (New-Definition 'untyped' | ForEach-Object { $_ -replace '(?m)^type: workflow\r?$', '' })).Type | Should -Be 'workflow'
+    }
+
     It '-WhatIf creates nothing' {
         New-CompassWorkflow -Name 'what-if-workflow' -Definition (New-Definition 'what-if-workflow') -WhatIf | Should -BeNullOrEmpty
         Get-ServerWorkflow 'what-if-workflow' | Should -HaveCount 0

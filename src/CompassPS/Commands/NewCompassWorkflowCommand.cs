@@ -30,6 +30,7 @@ namespace CompassPS.Commands
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
+        /// <summary>"workflow" or "agent"; by default the definition's own top-level type, else the server's default (workflow).</summary>
         [Parameter]
         [ValidateSet("workflow", "agent", IgnoreCase = true)]
         public string? Type { get; set; }
@@ -43,12 +44,13 @@ namespace CompassPS.Commands
             var target = Path ?? Name ?? "";
             Guarded(() =>
             {
+                var definition = ParameterSetName == PathSet ? WorkflowDefinitionInput.FromPath(this, Path!) : WorkflowDefinitionInput.FromValue(Definition!);
                 var changes = new WorkflowChanges
                 {
                     Name = Name ?? WorkflowDefinitionInput.NameFromPath(this, Path!),
                     Description = Description,
-                    Type = Type?.ToLowerInvariant(),
-                    Definition = ParameterSetName == PathSet ? WorkflowDefinitionInput.FromPath(this, Path!) : WorkflowDefinitionInput.FromValue(Definition!),
+                    Type = Type?.ToLowerInvariant() ?? WorkflowDefinitionInput.TypeOf(definition),
+                    Definition = definition,
                 };
                 if (!ShouldProcess(changes.Name, $"Create a Compass {changes.Type ?? "workflow"}")) return;
                 WriteObject(Await(Client.CreateWorkflowAsync(changes, StopToken)).ToPSObject());

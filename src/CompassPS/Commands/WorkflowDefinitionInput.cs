@@ -3,6 +3,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CompassPS.Client;
 
 namespace CompassPS.Commands
@@ -14,6 +15,38 @@ namespace CompassPS.Commands
     /// </summary>
     internal static class WorkflowDefinitionInput
     {
+        /// <summary>A top-level (unindented) YAML line "type: agent", optionally quoted, optionally commented.</summary>
+        private static readonly Regex YamlTopLevelType = new Regex(@"^type:[ \t]*(['""]?)(workflow|agent)\1[ \t]*(#.*)?$",
+            RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// The definition's own top-level type ("workflow" or "agent"), or null when it names none. The API takes the
+        /// type as a separate field, so without this an agent definition created without -Type would become a
+        /// workflow.
+        /// </summary>
+        public static string? TypeOf(string definition)
+        {
+            if (definition.TrimStart().StartsWith("{", StringComparison.Ordinal))
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(definition);
+                    return document.RootElement.ValueKind == JsonValueKind.Object
+                        && document.RootElement.TryGetProperty("type", out var type)
+                        && type.ValueKind == JsonValueKind.String
+                        && (type.GetString() == "workflow" || type.GetString() == "agent")
+                        ? type.GetString()
+                        : null;
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+            }
+            var match = YamlTopLevelType.Match(definition.Replace("\r\n", "\n"));
+            return match.Success ? match.Groups[2].Value : null;
+        }
+
         public static string FromValue(object value)
         {
             var unwrapped = value is PSObject ps && !(ps.BaseObject is PSCustomObject) ? ps.BaseObject : value;
