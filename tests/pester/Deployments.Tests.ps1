@@ -239,6 +239,20 @@ Describe 'The deployment id completer' {
         $completion.CompletionMatches[0].ListItemText | Should -BeLike 'demo-lookup*'
     }
 
+    It 'uses COMPASS_BASE_URL and COMPASS_API_KEY when there is no default context' {
+        try {
+            Disconnect-Compass
+            $env:COMPASS_BASE_URL = $server.BaseUrl
+            $env:COMPASS_API_KEY = $secretKey
+            $line = 'Get-CompassDeployment -Id demo-res'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($researchDeploymentId)
+        }
+        finally {
+            Remove-Item env:COMPASS_BASE_URL, env:COMPASS_API_KEY -ErrorAction SilentlyContinue
+            Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $secretKey -AsPlainText -Force)
+        }
+    }
+
     It 'offers nothing, and no error, without a context' {
         try {
             Disconnect-Compass

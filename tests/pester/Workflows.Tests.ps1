@@ -281,6 +281,8 @@ Describe 'Set-CompassWorkflow' {
         $updated = $workflow | Set-CompassWorkflow -Name "$($workflow.Name)-renamed" -Description 'now described' -PassThru
         $updated.Name | Should -Be "$($workflow.Name)-renamed"
         (Invoke-Server "/v1/workflows/$($workflow.Id)").Body.description | Should -Be 'now described'
+        ($workflow | Set-CompassWorkflow -Type agent -PassThru).Type | Should -Be 'agent'
+        (Invoke-Server "/v1/workflows/$($workflow.Id)").Body.type | Should -Be 'agent'
     }
 
     It 'writes nothing without -PassThru' {

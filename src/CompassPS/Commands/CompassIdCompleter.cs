@@ -20,6 +20,14 @@ namespace CompassPS.Commands
         /// <summary>How long Tab may wait for the server.</summary>
         private static readonly TimeSpan Budget = TimeSpan.FromSeconds(3);
 
+        /// <summary>
+        /// The User-Agent of a context built from the environment here (later cmdlets of the runspace reuse it). A
+        /// completer has no $PSVersionTable at hand, so it names the edition from the runtime, not the version.
+        /// </summary>
+        private static readonly string UserAgent = string.Format(System.Globalization.CultureInfo.InvariantCulture, "CompassPS/{0} (PowerShell; {1})",
+            typeof(CompassIdCompleter<>).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal) ? "Desktop" : "Core");
+
         /// <summary>At most this many candidates are fetched (the newest first).</summary>
         private const ulong MaxCandidates = 200;
 
@@ -30,7 +38,7 @@ namespace CompassPS.Commands
             IReadOnlyList<T> candidates;
             try
             {
-                var context = ContextStore.Default ?? ContextStore.FromEnvironment("CompassPS (completion)");
+                var context = ContextStore.Default ?? ContextStore.FromEnvironment(UserAgent);
                 if (context is null) return Array.Empty<CompletionResult>();
                 var client = new CompassClient(context.Transport);
                 using var budget = new CancellationTokenSource(Budget);
