@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Tab completion of ids from the server: the first page of a list, matched on the id or the name, shown with the
+    /// name. Uses the runspace default context or the environment variables; with none, after a short timeout, or on
+    /// any failure it offers nothing — a completer must never make an error or a prompt appear.
+    /// </summary>
+    internal static class IdCompletion
+    {
+        private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+        private const ulong MaxItems = 100;
+
+        public static IEnumerable<CompletionResult> Complete<T>(
+            string? wordToComplete,
+            Func<CompassClient, ulong, CancellationToken, IAsyncEnumerable<ListPage<T>>> list,
+            Func<T, string> idOf,
+            Func<T, string?> nameOf)
+        {
+            IReadOnlyList<T> items;
+            try
+            {
+                var context = ContextStore.Default ?? ContextStore.FromEnvironment("CompassPS (completion)");
+                if (context is null) return Array.Empty<CompletionResult>();
+                using var timeout = new CancellationTokenSource(Timeout);
+                var client = new CompassClient(context.Transport);
+                var fetch = FirstPageAsync(list(client, MaxItems, timeout.Token), timeout.Token);
+                if (!fetch.Wait(Timeout + TimeSpan.FromMilliseconds(500))) return Array.Empty<CompletionResult>();
+                items = fetch.Result;
+            }
+            catch (Exception)
+            {
+                // Anything at all (no runspace, bad context, server down, timeout): offer nothing.
+                return Array.Empty<CompletionResult>();
+            }
+
+            var word = (wordToComplete ?? "").Trim('\'', '"');
+            var pattern = WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+            return items
+                .Where(item => pattern.IsMatch(idOf(item)) || pattern.IsMatch(nameOf(item) ?? ""))
+                .Select(item =>
+                {
+                    var id = idOf(item);
+                    var name = nameOf(item);
+                    var shown = string.IsNullOrEmpty(name) ? id : $"{name} ({id})";
+                    return new CompletionResult(Quote(id), shown, CompletionResultType.ParameterValue, shown);
+                })
+                .ToList();
+        }
+
+        private static async Task<IReadOnlyList<T>> FirstPageAsync<T>(IAsyncEnumerable<ListPage<T>> pages, CancellationToken cancellationToken)
+        {
+            await foreach (var page in pages.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                return page.Items;
+            }
+            return Array.Empty<T>();
+        }
+
+        /// <summary>Ids are UUIDs in the contract, but a server may use others: quote any with characters the parser would split on.</summary>
+        private static string Quote(string id) =>
+            id.Length > 0 && id.All(ch => char.IsLetterOrDigit(ch) || ch == '-' || ch == '_' || ch == '.') ? id : "'" + id.Replace("'", "''") + "'";
+    }
+}
