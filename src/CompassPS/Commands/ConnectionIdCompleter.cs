@@ -9,14 +9,14 @@ namespace CompassPS.Commands
 {
     /// <summary>
     /// Completes connection ids from the server, showing each connection's name and type; for the provider and
-    /// gateway cmdlets only connections of that kind.
+    /// gateway cmdlets (and -GatewayId) only connections of that kind.
     /// </summary>
     public sealed class ConnectionIdCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            var collection = CollectionFor(commandName);
+            var collection = parameterName == "GatewayId" ? CompassClient.GatewaysCollection : CollectionFor(commandName);
             return IdCompletion.Complete(wordToComplete,
                 (client, first, token) => client.ListConnectionsAsync(collection, null, null, 0, first, token),
                 connection => connection.Id,

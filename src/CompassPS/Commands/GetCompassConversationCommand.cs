@@ -16,11 +16,11 @@ namespace CompassPS.Commands
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public string[] Id { get; set; } = System.Array.Empty<string>();
 
-        [Parameter(ParameterSetName = ListSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
         public string? WorkflowId { get; set; }
 
-        [Parameter(ParameterSetName = ListSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
         public string? DeploymentId { get; set; }
 

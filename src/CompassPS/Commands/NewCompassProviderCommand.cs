@@ -38,7 +38,13 @@ namespace CompassPS.Commands
         [SecureInputOnly]
         public SecureString? ApiKey { get; set; }
 
-        /// <summary>Further plain settings; -BaseUrl wins over a base_url given here.</summary>
+        /// <summary>A gateway connection (New-CompassGateway) that calls to this provider go through (configuration.gateway_id).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConnectionIdCompleter))]
+        public string? GatewayId { get; set; }
+
+        /// <summary>Further plain settings; -BaseUrl and -GatewayId win over the same names given here.</summary>
         [Parameter]
         public IDictionary? Configuration { get; set; }
 
@@ -55,7 +61,8 @@ namespace CompassPS.Commands
                 Kind = ConnectionKinds.Provider,
                 Type = Type,
                 Configuration = ConnectionSecrets.Configuration(Configuration,
-                    new KeyValuePair<string, object?>("base_url", BaseUrl?.OriginalString)),
+                    new KeyValuePair<string, object?>("base_url", BaseUrl?.OriginalString),
+                    new KeyValuePair<string, object?>("gateway_id", GatewayId?.Trim())),
                 Credentials = ConnectionSecrets.Credentials(ApiKey, null, null),
                 DefaultModel = DefaultModel,
             };
