@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using CompassPS.Client;
 
@@ -22,7 +23,7 @@ namespace CompassPS.Commands
         [Parameter(ParameterSetName = ListSet, Position = 0)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string? Name { get; set; }
+        public string[]? Name { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
@@ -57,24 +58,35 @@ namespace CompassPS.Commands
         /// <summary>The server has no name filter: every page is read and matched here, and -Skip/-First count matches.</summary>
         private void WriteNameMatches(ulong skip, ulong? first)
         {
-            var pattern = WildcardPattern.Get(Name, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant);
+            var names = Name!;
+            var patterns = names.Select(name => WildcardPattern.Get(name, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant)).ToArray();
+            var found = new bool[names.Length];
             ulong matched = 0, written = 0;
             foreach (var page in Enumerate(Client.ListConnectionsAsync(Collection, KindFilter, Type, 0, null, StopToken)))
             {
                 foreach (var connection in page.Items)
                 {
-                    if (!pattern.IsMatch(connection.Name ?? "")) continue;
+                    var isMatch = false;
+                    for (var i = 0; i < patterns.Length; i++)
+                    {
+                        if (!patterns[i].IsMatch(connection.Name ?? "")) continue;
+                        found[i] = isMatch = true;
+                    }
+                    if (!isMatch) continue;
                     matched++;
                     if (matched <= skip || (first is ulong limit && written >= limit)) continue;
                     WriteObject(connection.ToPSObject());
                     written++;
                 }
-                if (first is ulong wanted && written >= wanted && !PagingParameters.IncludeTotalCount) break;
+                // Every name must be looked for to the end, or "not found" could not be told.
+                var allFound = found.All(f => f) || names.All(WildcardPattern.ContainsWildcardCharacters);
+                if (first is ulong wanted && written >= wanted && allFound && !PagingParameters.IncludeTotalCount) return;
             }
             if (PagingParameters.IncludeTotalCount) WriteObject(PagingParameters.NewTotalCount(matched, 1.0));
-            if (matched == 0 && !WildcardPattern.ContainsWildcardCharacters(Name))
+            for (var i = 0; i < names.Length; i++)
             {
-                WriteError(CompassErrors.Record(CompassErrorKind.NotFound, $"No {Noun} is named '{Name}'.", Name));
+                if (found[i] || WildcardPattern.ContainsWildcardCharacters(names[i])) continue;
+                WriteError(CompassErrors.Record(CompassErrorKind.NotFound, $"No {Noun} is named '{names[i]}'.", names[i]));
             }
         }
 

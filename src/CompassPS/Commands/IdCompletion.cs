@@ -9,14 +9,14 @@ using CompassPS.Client;
 namespace CompassPS.Commands
 {
     /// <summary>
-    /// Tab completion of ids from the server: the first page of a list, matched on the id or the name, shown with the
-    /// name. Uses the runspace default context or the environment variables; with none, after a short timeout, or on
-    /// any failure it offers nothing — a completer must never make an error or a prompt appear.
+    /// Tab completion of ids from the server: the newest items of a list (as many as arrive within a short time, up to
+    /// a cap), matched on the id or the name, shown with the name. Uses the runspace default context or the environment
+    /// variables; with none, or on any failure, it offers nothing — a completer must never make an error or a prompt appear.
     /// </summary>
     internal static class IdCompletion
     {
         private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
-        private const ulong MaxItems = 100;
+        private const ulong MaxItems = 500;
 
         public static IEnumerable<CompletionResult> Complete<T>(
             string? wordToComplete,
@@ -31,7 +31,7 @@ namespace CompassPS.Commands
                 if (context is null) return Array.Empty<CompletionResult>();
                 using var timeout = new CancellationTokenSource(Timeout);
                 var client = new CompassClient(context.Transport);
-                var fetch = FirstPageAsync(list(client, MaxItems, timeout.Token), timeout.Token);
+                var fetch = CollectAsync(list(client, MaxItems, timeout.Token), timeout.Token);
                 if (!fetch.Wait(Timeout + TimeSpan.FromMilliseconds(500))) return Array.Empty<CompletionResult>();
                 items = fetch.Result;
             }
@@ -55,13 +55,19 @@ namespace CompassPS.Commands
                 .ToList();
         }
 
-        private static async Task<IReadOnlyList<T>> FirstPageAsync<T>(IAsyncEnumerable<ListPage<T>> pages, CancellationToken cancellationToken)
+        /// <summary>The items of every page that arrives before the timeout; a slow server still gets its first pages offered.</summary>
+        private static async Task<IReadOnlyList<T>> CollectAsync<T>(IAsyncEnumerable<ListPage<T>> pages, CancellationToken cancellationToken)
         {
-            await foreach (var page in pages.WithCancellation(cancellationToken).ConfigureAwait(false))
+            var items = new List<T>();
+            try
             {
-                return page.Items;
+                await foreach (var page in pages.WithCancellation(cancellationToken).ConfigureAwait(false)) items.AddRange(page.Items);
             }
-            return Array.Empty<T>();
+            catch (OperationCanceledException) when (items.Count > 0)
+            {
+                // Out of time: offer what has arrived.
+            }
+            return items;
         }
 
         /// <summary>Ids are UUIDs in the contract, but a server may use others: quote any with characters the parser would split on.</summary>
