@@ -150,10 +150,19 @@ Describe 'New-CompassConnection' {
     It 'refuses -SecretConfiguration values that are not SecureStrings with CompassPS.InvalidInput, without repeating them' {
         $plain = 'pw-plain-' + [guid]::NewGuid().ToString('N')
         $before = ConnectionTotal
-        $records = & { New-CompassConnection -Context $admin -Name 'plain' -Kind integration -Type http -SecretConfiguration @{ password = $plain } } *>&1
+        $records = & { New-CompassConnection -Context $admin -Name 'plain' -Kind integration -Type http -SecretConfiguration @{ password = $plain } -ErrorAction Continue } *>&1
         $records[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.InvalidInput,*'
         $records[0].Exception.Message | Should -BeLike "*'password' must be a SecureString*"
         Get-AllText $records | Should -Not -BeLike "*$plain*"
+        ConnectionTotal | Should -Be $before
+    }
+
+    It 'refuses a secret put in -Configuration with CompassPS.InvalidInput' {
+        $before = ConnectionTotal
+        New-CompassConnection -Context $admin -Name 'misplaced' -Kind integration -Type http -Configuration @{ api_key = (New-Secret) } `
+            -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.InvalidInput,*'
+        $failures[0].Exception.Message | Should -BeLike "*'api_key'*-SecretConfiguration*"
         ConnectionTotal | Should -Be $before
     }
 
@@ -186,7 +195,7 @@ Describe 'Secrets' {
             New-CompassProvider -Context $admin -Name 'secret-provider' -Type openai -BaseUrl 'http://127.0.0.1:9/v1' -ApiKey $apiKey -Verbose -Debug
             New-CompassGateway -Context $admin -Name 'secret-gateway' -BaseUrl 'http://127.0.0.1:9/' -ApiKey $apiKey -HeaderName 'X-Key' -Verbose -Debug
             # A refused write: its error must not carry the secret either.
-            New-CompassConnection -Context $member -Name 'refused' -Kind integration -Type http -ApiKey $apiKey -Credential $credential -Verbose -Debug
+            New-CompassConnection -Context $member -Name 'refused' -Kind integration -Type http -ApiKey $apiKey -Credential $credential -Verbose -Debug -ErrorAction Continue
         } *>&1
 
         # The capture did see debug traffic and the error, so the search below is not over nothing.

@@ -62,7 +62,15 @@ namespace CompassPS.Commands
             {
                 foreach (DictionaryEntry entry in configuration)
                 {
-                    merged[Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? ""] = entry.Value;
+                    var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
+                    var value = entry.Value is PSObject ps ? ps.BaseObject : entry.Value;
+                    if (value is SecureString || value is PSCredential)
+                    {
+                        // Configuration is readable by every key of the project: a secret there would be exposed.
+                        throw new CompassApiException(CompassErrorKind.InvalidInput,
+                            $"-Configuration '{name}' is a secret; give it with -SecretConfiguration, -ApiKey or -Credential instead.");
+                    }
+                    merged[name] = entry.Value;
                 }
             }
             foreach (var setting in settings)
