@@ -209,6 +209,9 @@ Describe 'Send-CompassMessage' {
         $second.TotalTokens | Should -Be $run.TotalTokens
         $second.ConversationId | Should -Be $conversation.Id
         (Get-CompassConversation -Context $context -Id $conversation.Id).RunCount | Should -Be 2
+        # A reply binds to the other nouns by its RunId and ConversationId.
+        ($second | Get-CompassRun -Context $context).Id | Should -Be $second.RunId
+        ($second | Get-CompassConversation -Context $context).Id | Should -Be $conversation.Id
         @(Get-CompassRun -Context $context -ConversationId $conversation.Id).Id | Sort-Object | Should -Be (@($first.RunId, $second.RunId) | Sort-Object)
     }
 
