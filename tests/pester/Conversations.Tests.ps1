@@ -321,6 +321,20 @@ Describe 'Conversation id completion' {
         }
     }
 
+    It 'completes from COMPASS_BASE_URL and COMPASS_API_KEY when there is no default context' {
+        $saved = @{ COMPASS_BASE_URL = $env:COMPASS_BASE_URL; COMPASS_API_KEY = $env:COMPASS_API_KEY }
+        try {
+            $env:COMPASS_BASE_URL = $server.BaseUrl
+            $env:COMPASS_API_KEY = $server.ProjectKey
+            @(Complete 'Send-CompassMessage -ConversationId zebra').CompletionText | Should -Be @($titled.Id)
+        }
+        finally {
+            foreach ($name in $saved.Keys) {
+                if ($null -eq $saved[$name]) { Remove-Item "env:$name" -ErrorAction SilentlyContinue } else { Set-Item "env:$name" $saved[$name] }
+            }
+        }
+    }
+
     It 'offers nothing, and no error, without a context or when the server does not answer' {
         $Error.Clear()
         @(Complete 'Get-CompassConversation -Id z').Count | Should -Be 0

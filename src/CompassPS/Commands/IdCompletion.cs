@@ -25,9 +25,10 @@ namespace CompassPS.Commands
             Func<T, string?> nameOf)
         {
             IReadOnlyList<T> items;
+            CompassContext? ownContext = null;
             try
             {
-                var context = ContextStore.Default ?? ContextStore.FromEnvironment("CompassPS (completion)");
+                var context = ContextStore.Default ?? (ownContext = FromEnvironment());
                 if (context is null) return Array.Empty<CompletionResult>();
                 using var timeout = new CancellationTokenSource(Timeout);
                 var client = new CompassClient(context.Transport);
@@ -39,6 +40,10 @@ namespace CompassPS.Commands
             {
                 // Anything at all (no runspace, bad context, server down, timeout): offer nothing.
                 return Array.Empty<CompletionResult>();
+            }
+            finally
+            {
+                ownContext?.ReleaseConnections();
             }
 
             var word = (wordToComplete ?? "").Trim('\'', '"');
@@ -53,6 +58,22 @@ namespace CompassPS.Commands
                     return new CompletionResult(Quote(id), shown, CompletionResultType.ParameterValue, shown);
                 })
                 .ToList();
+        }
+
+        /// <summary>
+        /// A context for this completion only, from COMPASS_BASE_URL / COMPASS_API_KEY / COMPASS_PROJECT_ID (null when
+        /// unset). Not the runspace's cached one: that one carries the cmdlets' User-Agent, which a completer cannot
+        /// build, and a completion must not leave anything behind. No retries: the user is waiting at the prompt.
+        /// </summary>
+        private static CompassContext? FromEnvironment()
+        {
+            var baseUrl = CompassEnvironment.Get(CompassEnvironment.BaseUrl);
+            var key = CompassEnvironment.Get(CompassEnvironment.ApiKey);
+            if (baseUrl is null || key is null) return null;
+            var version = typeof(IdCompletion).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+            return CompassContext.Create(baseUrl, ContextStore.ToSecureString(key), CompassEnvironment.Get(CompassEnvironment.ProjectId),
+                maxRetries: 0, retryMaxDelaySec: null, timeoutSec: null, allowUnencrypted: false, skipCertificateCheck: false,
+                source: "Environment", userAgent: $"CompassPS/{version} (tab completion)");
         }
 
         /// <summary>The items of every page that arrives before the timeout; a slow server still gets its first pages offered.</summary>

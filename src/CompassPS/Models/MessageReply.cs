@@ -23,7 +23,10 @@ namespace CompassPS
         public string RunId => Run.Id;
         /// <summary>The message sent.</summary>
         public string Message { get; }
-        /// <summary>The answer as text: the run's output when it is text, else the output as JSON; null when the run failed.</summary>
+        /// <summary>
+        /// The answer as text: the run's output when it is text, else the output as JSON. A run that ended without an
+        /// output (failed or cancelled mid-answer) keeps the text that had streamed, or null when none had.
+        /// </summary>
         public string? Text { get; }
         /// <summary>The run's status: completed, failed or cancelled (or still running after a timeout).</summary>
         public string Status => Run.Status;
