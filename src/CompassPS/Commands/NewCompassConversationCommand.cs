@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CompassPS.Client;
 
 namespace CompassPS.Commands
 {
