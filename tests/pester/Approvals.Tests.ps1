@@ -248,6 +248,21 @@ Describe 'Paging' {
         @(Get-CompassApproval -Status pending -First 101).Id | Should -Be $all[0..100].Id
         @(Get-CompassApproval -Status pending -Skip 103).Id | Should -Be $all[103..104].Id
     }
+
+    It 'approves every approval of a pending list longer than a page, although each decision shrinks the list' {
+        $decided = @(Get-CompassApproval -Status pending | Approve-CompassApproval -Confirm:$false)
+        $decided.Count | Should -Be 105
+        @($decided.RunId | Sort-Object) | Should -Be @($pagedRuns.Id | Sort-Object)
+        (Invoke-Api Get '/v1/approvals/?status=pending').total | Should -Be 0
+    }
+
+    It 'stops every run of a waiting list longer than a page, although each cancel shrinks the list' {
+        $waitingRuns = Start-GatedRun (1..105 | ForEach-Object { "stop $_" }) -TimeoutSec 120
+        $stopped = @(Get-CompassRun -Status awaiting_approval | Stop-CompassRun -Confirm:$false)
+        $stopped.Count | Should -Be 105
+        @($stopped.Id | Sort-Object) | Should -Be @($waitingRuns.Id | Sort-Object)
+        (Invoke-Api Get '/v1/runs/?status=awaiting_approval').total | Should -Be 0
+    }
 }
 
 Describe 'Secrets' {

@@ -354,7 +354,7 @@ Describe 'Get-CompassRunSummary' {
     It 'shows as a small table' {
         $text = Get-CompassRunSummary -Window 24h, 7d | Out-String -Width 200
         $text | Should -Match '(?m)^Window\s+Total\s+Completed\s+Failed\s+SuccessRate\s+Tokens\s+Latency avg / p95'
-        $text | Should -Match '(?m)^24h\s+\d+\s+\d+\s+\d+\s+\d+[.,]\d+\s?%\s+\d+\s+[\d,.]+ ms / [\d,.]+ ms'
+        $text | Should -Match '(?m)^24h\s+\d+\s+\d+\s+\d+\s+\d+[.,]\d+\s?%\s+[\d,.]+\s+[\d,.]+ ms / [\d,.]+ ms'
         $text | Should -Match '(?m)^7d\s'
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Management.Automation;
 using CompassPS.Client;
 
@@ -5,11 +6,13 @@ namespace CompassPS.Commands
 {
     /// <summary>
     /// What Approve- and Deny-CompassApproval share: approvals by id from the pipeline, an optional comment, and
-    /// one decision per approval written as the decided approval. A decision on an approval that is no longer
-    /// pending is an error (CompassPS.Conflict) and the next approval goes on.
+    /// one decision per approval, taken once the input has ended and written as the decided approval. A decision
+    /// on an approval that is no longer pending is an error (CompassPS.Conflict) and the next approval goes on.
     /// </summary>
     public abstract class ApprovalDecisionCmdlet : CompassApiCmdlet
     {
+        private readonly List<string> _approvalIds = new List<string>();
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ApprovalId")]
         [ValidateNotNullOrEmpty]
@@ -25,9 +28,16 @@ namespace CompassPS.Commands
         /// <summary>The action as -WhatIf and -Confirm describe it.</summary>
         protected abstract string ActionDescription { get; }
 
-        protected sealed override void ProcessRecordCore()
+        /// <summary>
+        /// Only collects: the decisions are taken once the input has ended. Fed by Get-CompassApproval -Status
+        /// pending, deciding while the list is still being paged would shrink it under its offsets, and the
+        /// approvals beyond the first page would be skipped without a word.
+        /// </summary>
+        protected sealed override void ProcessRecordCore() => _approvalIds.AddRange(Id);
+
+        protected sealed override void EndProcessingCore()
         {
-            foreach (var id in Id)
+            foreach (var id in _approvalIds)
             {
                 if (!ShouldProcess($"approval {id}", ActionDescription)) continue;
                 Guarded(() => WriteObject(Decide(id).ToPSObject()), id);

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Management.Automation;
 using CompassPS.Client;
 
@@ -6,12 +7,14 @@ namespace CompassPS.Commands
     /// <summary>
     /// Cancels runs that have not finished and writes each cancelled run (the server's answer, so the caller sees
     /// the final state without asking again; pipe to Out-Null to discard it). A run that had already finished is
-    /// an error (CompassPS.Conflict) and the next run goes on.
+    /// an error (CompassPS.Conflict) and the next run goes on. Runs are cancelled once the input has ended.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "CompassRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(Run))]
     public sealed class StopCompassRunCommand : CompassApiCmdlet
     {
+        private readonly List<string> _runIds = new List<string>();
+
         /// <summary>
         /// Named RunId (with the alias Id) so that objects carrying both an Id and a RunId (approvals, steps)
         /// bind their RunId, and runs bind their Id.
@@ -21,9 +24,16 @@ namespace CompassPS.Commands
         [ValidateNotNullOrEmpty]
         public string[] RunId { get; set; } = System.Array.Empty<string>();
 
-        protected override void ProcessRecordCore()
+        /// <summary>
+        /// Only collects: the runs are cancelled once the input has ended. Fed by a list filtered by status
+        /// (Get-CompassRun -Status running), cancelling while the list is still being paged would shrink it under
+        /// its offsets, and the runs beyond the first page would be skipped without a word.
+        /// </summary>
+        protected override void ProcessRecordCore() => _runIds.AddRange(RunId);
+
+        protected override void EndProcessingCore()
         {
-            foreach (var id in RunId)
+            foreach (var id in _runIds)
             {
                 if (!ShouldProcess($"run {id}", "Cancel the Compass run")) continue;
                 Guarded(() => WriteObject(Cancel(id).ToPSObject()), id);
