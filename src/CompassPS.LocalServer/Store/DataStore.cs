@@ -40,8 +40,6 @@ public sealed class DataStore
     /// <summary>True when the store was loaded with objects (a restart with --data): seeds are not added again.</summary>
     public bool IsSeeded { get; private set; }
 
-    public bool IsPersistent => _persistence is not null;
-
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     public static string NewId() => Guid.NewGuid().ToString();
@@ -69,11 +67,11 @@ public sealed class DataStore
     /// <summary>The event log of a run: the live one, or the persisted one loaded on first use after a restart.</summary>
     public RunEventLog GetEventLog(string runId, bool runIsTerminal) =>
         _eventLogs.GetOrAdd(runId, id => _persistence is null
-            ? new RunEventLog(id, closed: runIsTerminal)
-            : new RunEventLog(id, _persistence.LoadEvents(id), closed: runIsTerminal));
+            ? new RunEventLog(closed: runIsTerminal)
+            : new RunEventLog(_persistence.LoadEvents(id), closed: runIsTerminal));
 
     /// <summary>The (empty) event log of a run that is being created now.</summary>
-    public RunEventLog CreateEventLog(string runId) => _eventLogs.GetOrAdd(runId, id => new RunEventLog(id));
+    public RunEventLog CreateEventLog(string runId) => _eventLogs.GetOrAdd(runId, _ => new RunEventLog());
 
     /// <summary>
     /// With a data folder, drops a finished run's events from memory once they are committed; streams that hold the

@@ -8,7 +8,7 @@ namespace CompassPS.LocalServer.Streams;
 
 /// <summary>
 /// The ordered events of one run, held in memory for streaming (and written through to SQLite by the store).
-/// Sequence numbers are contiguous from 1, so the events after <c>Last-Event-ID: N</c> start at index N.
+/// Sequence numbers grow by one from 1; a reader resuming after <c>Last-Event-ID: N</c> gets the events above N.
 /// Readers wait on a signal that is only allocated while someone is waiting, which keeps appends cheap.
 /// </summary>
 public sealed class RunEventLog
@@ -17,14 +17,11 @@ public sealed class RunEventLog
     private readonly List<StoredEvent> _events;
     private TaskCompletionSource? _changed;
 
-    public RunEventLog(string runId, List<StoredEvent>? loaded = null, bool closed = false)
+    public RunEventLog(List<StoredEvent>? loaded = null, bool closed = false)
     {
-        RunId = runId;
         _events = loaded ?? [];
         IsClosed = closed;
     }
-
-    public string RunId { get; }
 
     /// <summary>True once the run's terminal event is in the log: readers stop after it.</summary>
     public bool IsClosed { get; private set; }
@@ -79,22 +76,17 @@ public sealed class RunEventLog
         }
     }
 
-    public List<StoredEvent> Snapshot()
-    {
-        lock (_gate) return [.. _events];
-    }
-
+    /// <summary>The index of the first event whose seq is above <paramref name="afterSeq"/> (binary search: seqs only grow).</summary>
     private int IndexAfter(long afterSeq)
     {
-        if (afterSeq <= 0 || _events.Count == 0) return 0;
-        // Contiguous in practice; the search keeps replay right even if a crash left a gap in a persisted log.
-        var first = _events[0].Seq;
-        var guess = (int)Math.Min(afterSeq - first + 1, _events.Count);
-        if (guess >= 0 && guess <= _events.Count && (guess == 0 || _events[guess - 1].Seq <= afterSeq) && (guess == _events.Count || _events[guess].Seq > afterSeq))
-            return guess;
-        var index = 0;
-        while (index < _events.Count && _events[index].Seq <= afterSeq) index++;
-        return index;
+        int low = 0, high = _events.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (_events[middle].Seq <= afterSeq) low = middle + 1;
+            else high = middle;
+        }
+        return low;
     }
 
     private static byte[] SerializeTail(JsonObject? fields)
