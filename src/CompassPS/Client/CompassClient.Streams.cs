@@ -83,6 +83,7 @@ namespace CompassPS.Client
                 {
                     // Closed mid-run after delivering events (a proxy's or server's cut): resume at once. The run may
                     // have ended meanwhile; a finished run's stream replays the rest and closes, so nothing is lost.
+                    if (_log.IsVerboseEnabled) _log.Verbose($"Run {runId}: the stream closed after event {last}; resuming from there.");
                     continue;
                 }
                 if (endedCleanly)

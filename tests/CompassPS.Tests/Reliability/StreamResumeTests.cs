@@ -45,6 +45,7 @@ public sealed class StreamResumeTests
         Assert.Equal(string.Concat(Enumerable.Range(2, 9).Select(i => $"w{i} ")), string.Concat(events.Select(e => e.Text)));
         Assert.Equal("done", events[^1].Output);
         Assert.DoesNotContain("WARNING", log.All());
+        Assert.Contains("the stream closed after event 3; resuming", log.All());
         Assert.Equal(4, server.Requests.Count(r => r.Path.StartsWith("/v1/streams")));
     }
 }
