@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CompassPS.Client
+{
+    /// <summary>What to dispatch: exactly one of DeploymentId or WorkflowId, plus the input as JSON.</summary>
+    public sealed class RunDispatch
+    {
+        public string? DeploymentId { get; set; }
+        public string? WorkflowId { get; set; }
+        /// <summary>The input_data value as UTF-8 JSON, or null to send none.</summary>
+        public byte[]? InputJson { get; set; }
+        public string? ConversationId { get; set; }
+        /// <summary>One key per dispatch, reused on each of its retries, so a repeat returns the first run.</summary>
+        public string IdempotencyKey { get; set; } = Guid.NewGuid().ToString();
+    }
+
+    /// <summary>Filters for listing runs; null means not filtered.</summary>
+    public sealed class RunFilter
+    {
+        public string? WorkflowId { get; set; }
+        public string? DeploymentId { get; set; }
+        public string? Status { get; set; }
+        public string? ConversationId { get; set; }
+
+        internal IEnumerable<KeyValuePair<string, string?>> ToQuery()
+        {
+            yield return new KeyValuePair<string, string?>("workflow_id", WorkflowId);
+            yield return new KeyValuePair<string, string?>("deployment_id", DeploymentId);
+            yield return new KeyValuePair<string, string?>("status", Status);
+            yield return new KeyValuePair<string, string?>("conversation_id", ConversationId);
+        }
+    }
+
+    public sealed partial class CompassClient
+    {
+        internal const string RunsPath = "/v1/runs/";
+
+        /// <summary>
+        /// POST /v1/runs/. Retried only where a repeat cannot make a second run: before the server could act on it
+        /// (refused connection, 429, 503), or, thanks to the Idempotency-Key, where the server honours the key.
+        /// </summary>
+        public Task<Run> CreateRunAsync(RunDispatch dispatch, CancellationToken cancellationToken)
+        {
+            if (dispatch is null) throw new ArgumentNullException(nameof(dispatch));
+            if ((dispatch.DeploymentId is null) == (dispatch.WorkflowId is null))
+            {
+                throw new CompassApiException(CompassErrorKind.InvalidInput, "A run needs exactly one of a deployment id or a workflow id.");
+            }
+            var request = new CompassRequest(HttpMethod.Post, RunsPath, RequestSafety.IdempotentByKey)
+            {
+                JsonBody = DispatchBody(dispatch),
+                IdempotencyKey = dispatch.IdempotencyKey,
+            };
+            return SendJsonAsync(request, Run.FromJson, cancellationToken);
+        }
+
+        private static byte[] DispatchBody(RunDispatch dispatch)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                if (dispatch.DeploymentId != null) writer.WriteString("deployment_id", dispatch.DeploymentId);
+                if (dispatch.WorkflowId != null) writer.WriteString("workflow_id", dispatch.WorkflowId);
+                writer.WritePropertyName("input_data");
+                if (dispatch.InputJson is null || dispatch.InputJson.Length == 0)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    writer.WriteRawValue(dispatch.InputJson, skipInputValidation: false);
+                }
+                if (dispatch.ConversationId != null) writer.WriteString("conversation_id", dispatch.ConversationId);
+                writer.WriteEndObject();
+            }
+            return buffer.ToArray();
+        }
+
+        public Task<Run> GetRunAsync(string id, CancellationToken cancellationToken) =>
+            SendJsonAsync(new CompassRequest(HttpMethod.Get, "/v1/runs/" + PathSegment(id, "run id"), RequestSafety.Idempotent), Run.FromJson, cancellationToken);
+
+        /// <summary>GET /v1/runs/ page by page, newest first; each page is fetched when the caller asks for it.</summary>
+        public IAsyncEnumerable<ListPage<Run>> ListRunsAsync(RunFilter filter, ulong skip, ulong? first, CancellationToken cancellationToken) =>
+            ListAsync(RunsPath, (filter ?? new RunFilter()).ToQuery(), skip, first, Run.FromJson, cancellationToken);
+    }
+}

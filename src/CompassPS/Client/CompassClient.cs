@@ -1,0 +1,392 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace CompassPS.Client
+{
+    /// <summary>
+    /// The Compass API over one <see cref="CompassTransport"/>. This file holds the request pipeline shared by
+    /// every area (retries, timeouts, error decoding, JSON, paging); each area adds its calls in a partial file
+    /// <c>CompassClient.&lt;Area&gt;.cs</c>. Knows nothing of PowerShell. Cheap to create: one per cmdlet invocation,
+    /// so that each invocation has its own log.
+    /// </summary>
+    public sealed partial class CompassClient
+    {
+        private static readonly MediaTypeHeaderValue JsonContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        private static readonly MediaTypeWithQualityHeaderValue EventStreamAccept = new MediaTypeWithQualityHeaderValue("text/event-stream");
+
+        private readonly CompassTransport _transport;
+        private readonly ICompassLog _log;
+
+        public CompassClient(CompassTransport transport, ICompassLog? log = null)
+        {
+            _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+            _log = log ?? NullCompassLog.Instance;
+        }
+
+        public CompassClientOptions Options => _transport.Options;
+
+        internal ICompassLog Log => _log;
+
+        // ---- JSON calls ---------------------------------------------------------------------------------
+
+        internal async Task<T> SendJsonAsync<T>(CompassRequest request, Func<JsonElement, T> map, CancellationToken cancellationToken)
+        {
+            var (response, body) = await SendAsync(request, readBody: true, cancellationToken).ConfigureAwait(false);
+            using (response)
+            {
+                return Decode(request, response, body!, root => map(root));
+            }
+        }
+
+        /// <summary>
+        /// Pages of a collection, fetched one at a time as the caller asks for the next: limit and offset come
+        /// from <paramref name="skip"/> and <paramref name="first"/> so nothing beyond what is wanted is fetched.
+        /// </summary>
+        internal async IAsyncEnumerable<ListPage<T>> ListAsync<T>(
+            string collectionPath,
+            IEnumerable<KeyValuePair<string, string?>> filters,
+            ulong skip,
+            ulong? first,
+            Func<JsonElement, T> map,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var filterList = filters.Where(f => !string.IsNullOrEmpty(f.Value)).ToList();
+            var pageSize = (ulong)Math.Max(1, Math.Min(Options.PageSize, CompassClientOptions.MaxPageSize));
+            var offset = skip;
+            var remaining = first;
+            while (remaining is null || remaining > 0)
+            {
+                var limit = remaining is ulong r ? Math.Min(r, pageSize) : pageSize;
+                var query = new List<KeyValuePair<string, string?>>(filterList)
+                {
+                    new KeyValuePair<string, string?>("limit", limit.ToString(CultureInfo.InvariantCulture)),
+                    new KeyValuePair<string, string?>("offset", offset.ToString(CultureInfo.InvariantCulture)),
+                };
+                var request = new CompassRequest(HttpMethod.Get, collectionPath + QueryString(query), RequestSafety.Idempotent);
+                var page = await SendJsonAsync(request, root => ResponseDecoding.DecodeList(root, map), cancellationToken).ConfigureAwait(false);
+
+                // A server that ignores limit (or sends a bare array) has given everything it will give: take what
+                // is wanted and stop, rather than asking again for an offset it would ignore.
+                var unpaged = page.IsBareArray || (ulong)page.Items.Count > limit;
+                IReadOnlyList<T> items = page.Items;
+                if (remaining is ulong want && (ulong)items.Count > want) items = items.Take((int)want).ToList();
+                if (items.Count > 0 || page.Total.HasValue)
+                {
+                    yield return new ListPage<T>(items, page.Total, page.HasMore, page.IsBareArray);
+                }
+                offset += (ulong)page.Items.Count;
+                if (remaining.HasValue) remaining -= (ulong)items.Count;
+                var exhausted = unpaged
+                    || page.Items.Count == 0
+                    || page.HasMore == false
+                    || (page.Total is long total && (long)offset >= total)
+                    || (page.HasMore is null && page.Total is null && (ulong)page.Items.Count < limit);
+                if (exhausted) yield break;
+            }
+        }
+
+        internal static string QueryString(IEnumerable<KeyValuePair<string, string?>> parameters)
+        {
+            var builder = new StringBuilder();
+            foreach (var p in parameters)
+            {
+                if (p.Value is null) continue;
+                builder.Append(builder.Length == 0 ? '?' : '&').Append(Uri.EscapeDataString(p.Key)).Append('=').Append(Uri.EscapeDataString(p.Value));
+            }
+            return builder.ToString();
+        }
+
+        /// <summary>An id placed in a path: escaped, and never empty (an empty id would turn an item path into a list).</summary>
+        internal static string PathSegment(string id, string what)
+        {
+            if (string.IsNullOrWhiteSpace(id)) throw new CompassApiException(CompassErrorKind.InvalidInput, $"The {what} must not be empty.");
+            return Uri.EscapeDataString(id.Trim());
+        }
+
+        private T Decode<T>(CompassRequest request, HttpResponseMessage response, byte[] body, Func<JsonElement, T> map)
+        {
+            if (body.Length == 0)
+            {
+                throw InvalidResponse(request, response, body, "The answer had an empty body where JSON was expected.");
+            }
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                return map(document.RootElement);
+            }
+            catch (JsonException ex)
+            {
+                throw InvalidResponse(request, response, body, "The answer is not valid JSON (" + FirstLine(ex.Message) + ").");
+            }
+            catch (JsonShapeException ex)
+            {
+                throw InvalidResponse(request, response, body, "The answer does not have the expected shape: " + ex.Message);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw InvalidResponse(request, response, body, "The answer does not have the expected shape: " + ex.Message);
+            }
+        }
+
+        private static string FirstLine(string text)
+        {
+            var newline = text.IndexOf('\n');
+            return (newline < 0 ? text : text.Substring(0, newline)).Trim();
+        }
+
+        private static CompassApiException InvalidResponse(CompassRequest request, HttpResponseMessage? response, byte[]? body, string reason)
+        {
+            var status = response is null ? "" : $" (HTTP {(int)response.StatusCode})";
+            var preview = body is null ? null : ResponseDecoding.Preview(body);
+            var message = $"{request.Describe()}{status}: {reason}" + (preview is null ? "" : " The body starts: " + preview);
+            return new CompassApiException(CompassErrorKind.InvalidResponse, message)
+            {
+                StatusCode = response?.StatusCode,
+                Request = request.Describe(),
+                RequestId = response is null ? null : RequestIdOf(response),
+                BodyPreview = preview,
+            };
+        }
+
+        // ---- The request pipeline ----------------------------------------------------------------------
+
+        /// <summary>
+        /// Sends a request with retries and returns a 2xx answer. With <paramref name="readBody"/> the body is read
+        /// (bounded, inside the attempt's deadline, so a body cut mid-way is retried like any other failure);
+        /// without it the caller owns the still-open response (streams). Anything else becomes a CompassApiException.
+        /// </summary>
+        internal async Task<(HttpResponseMessage Response, byte[]? Body)> SendAsync(CompassRequest request, bool readBody, CancellationToken cancellationToken)
+        {
+            var options = Options;
+            var maxRetries = Math.Max(0, options.MaxRetries);
+            for (var attempt = 0; ; attempt++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                HttpResponseMessage? response = null;
+                byte[]? body = null;
+                FailureStage stage;
+                CompassApiException failure;
+                double? retryAfter = null;
+                var clock = Stopwatch.StartNew();
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, options.TimeoutSec)));
+                    try
+                    {
+                        using var message = BuildMessage(request);
+                        LogRequest(message, attempt);
+                        response = await _transport.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+                        if (readBody || !IsSuccess(response))
+                        {
+                            body = await ReadBodyAsync(request, response, deadline.Token).ConfigureAwait(false);
+                        }
+                        LogResponse(response, body, clock);
+                        if (IsSuccess(response))
+                        {
+                            return (response, body);
+                        }
+                        failure = ErrorFromResponse(request, response, body ?? Array.Empty<byte>());
+                        stage = RetryPolicy.StageOf(response.StatusCode);
+                        retryAfter = RetryPolicy.ParseRetryAfter(response);
+                        failure.RetryAfterSeconds = retryAfter;
+                        response.Dispose();
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        response?.Dispose();
+                        throw;
+                    }
+                    catch (OperationCanceledException ex)
+                    {
+                        response?.Dispose();
+                        failure = new CompassApiException(CompassErrorKind.Timeout,
+                            $"{request.Describe()}: no complete answer within {options.TimeoutSec} s (TimeoutSec).", ex) { Request = request.Describe() };
+                        stage = FailureStage.Ambiguous;
+                    }
+                    catch (CompassApiException ex)
+                    {
+                        response?.Dispose();
+                        failure = ex;
+                        stage = ex.Kind == CompassErrorKind.ConnectionFailed ? FailureStage.Ambiguous : FailureStage.Permanent;
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException || ex is IOException || ex is ObjectDisposedException)
+                    {
+                        response?.Dispose();
+                        stage = RetryPolicy.StageOf(ex);
+                        failure = new CompassApiException(CompassErrorKind.ConnectionFailed,
+                            $"{request.Describe()}: could not reach {options.BaseUrl.GetLeftPart(UriPartial.Authority)}: {Innermost(ex)}", ex) { Request = request.Describe() };
+                    }
+                }
+
+                if (attempt >= maxRetries || !RetryPolicy.MayRetry(request.Safety, stage))
+                {
+                    if (attempt > 0 && RetryPolicy.MayRetry(request.Safety, stage))
+                    {
+                        failure = new CompassApiException(failure.Kind, failure.Message + $" (gave up after {attempt + 1} attempts)", failure.InnerException)
+                        {
+                            StatusCode = failure.StatusCode, CompassCode = failure.CompassCode, ServerMessage = failure.ServerMessage,
+                            RequestId = failure.RequestId, Request = failure.Request, BodyPreview = failure.BodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
+                        };
+                    }
+                    throw failure;
+                }
+                var delay = RetryPolicy.Delay(options, attempt + 1, retryAfter);
+                if (_log.IsVerboseEnabled)
+                {
+                    var why = failure.StatusCode is HttpStatusCode s ? $"HTTP {(int)s}" : failure.Kind.ToString();
+                    var waitReason = retryAfter.HasValue ? " (Retry-After)" : "";
+                    _log.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: {1}; retry {2} of {3} in {4:0.##} s{5}.",
+                        request.Describe(), why, attempt + 1, maxRetries, delay.TotalSeconds, waitReason));
+                }
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static bool IsSuccess(HttpResponseMessage response) => (int)response.StatusCode >= 200 && (int)response.StatusCode < 300;
+
+        private HttpRequestMessage BuildMessage(CompassRequest request)
+        {
+            var message = new HttpRequestMessage(request.Method, _transport.BuildUri(request.PathAndQuery));
+            message.Headers.Authorization = _transport.AuthorizationHeader;
+            if (!string.IsNullOrEmpty(Options.ProjectId)) message.Headers.TryAddWithoutValidation("X-Compass-Project-Id", Options.ProjectId);
+            if (request.IdempotencyKey != null) message.Headers.TryAddWithoutValidation("Idempotency-Key", request.IdempotencyKey);
+            if (request.AcceptEventStream)
+            {
+                message.Headers.Accept.Clear();
+                message.Headers.Accept.Add(EventStreamAccept);
+                message.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+            }
+            if (request.LastEventId != null) message.Headers.TryAddWithoutValidation("Last-Event-ID", request.LastEventId);
+            if (request.JsonBody != null)
+            {
+                var content = new ByteArrayContent(request.JsonBody);
+                content.Headers.ContentType = JsonContentType;
+                message.Content = content;
+            }
+            return message;
+        }
+
+        private async Task<byte[]> ReadBodyAsync(CompassRequest request, HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            var max = Options.MaxResponseBytes;
+            var declared = response.Content.Headers.ContentLength;
+            if (declared > max)
+            {
+                throw InvalidResponse(request, response, null, $"The body is {declared} bytes, more than the {max} bytes CompassPS reads.");
+            }
+            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var buffer = new MemoryStream(declared is long known && known > 0 ? (int)known : 4096);
+            var chunk = new byte[16 * 1024];
+            using (cancellationToken.Register(() => stream.Dispose()))
+            {
+                while (true)
+                {
+                    int read;
+                    try
+                    {
+                        read = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                    if (read == 0) break;
+                    if (buffer.Length + read > max)
+                    {
+                        throw InvalidResponse(request, response, buffer.ToArray(), $"The body is larger than the {max} bytes CompassPS reads.");
+                    }
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            return buffer.ToArray();
+        }
+
+        private static CompassApiException ErrorFromResponse(CompassRequest request, HttpResponseMessage response, byte[] body)
+        {
+            var status = response.StatusCode;
+            if ((int)status >= 300 && (int)status < 400)
+            {
+                var location = response.Headers.Location?.ToString() ?? "(no location)";
+                return new CompassApiException(CompassErrorKind.InvalidResponse,
+                    $"{request.Describe()} (HTTP {(int)status}): the server redirects to {location}. CompassPS never follows a redirect, " +
+                    "because that would send the API key on; check -BaseUrl (scheme, host and path).")
+                {
+                    StatusCode = status, Request = request.Describe(), RequestId = RequestIdOf(response),
+                };
+            }
+            var error = ResponseDecoding.DecodeError(body);
+            if (error is null)
+            {
+                // Not a Compass error body: typically an HTML page from a proxy or gateway in front of the server.
+                return InvalidResponse(request, response, body, $"the server answered {(int)status} {response.ReasonPhrase} with a body that is not a Compass error.");
+            }
+            var kind = ResponseDecoding.KindOf(status, error.Code);
+            var serverText = error.Message ?? response.ReasonPhrase ?? status.ToString();
+            var code = error.Code is null ? "" : $" [{error.Code}]";
+            return new CompassApiException(kind, $"{request.Describe()}: {serverText} (HTTP {(int)status}{code}).")
+            {
+                StatusCode = status,
+                CompassCode = error.Code,
+                ServerMessage = error.Message,
+                RequestId = RequestIdOf(response),
+                Request = request.Describe(),
+            };
+        }
+
+        internal static string? RequestIdOf(HttpResponseMessage response)
+        {
+            foreach (var name in new[] { "X-Request-Id", "Request-Id", "X-Correlation-Id" })
+            {
+                if (response.Headers.TryGetValues(name, out var values)) return values.FirstOrDefault();
+            }
+            return null;
+        }
+
+        private static string Innermost(Exception ex)
+        {
+            var e = ex;
+            while (e.InnerException != null) e = e.InnerException;
+            return e.Message;
+        }
+
+        private void LogRequest(HttpRequestMessage message, int attempt)
+        {
+            if (!_log.IsDebugEnabled) return;
+            var builder = new StringBuilder();
+            builder.Append("HTTP ").Append(message.Method.Method).Append(' ').Append(message.RequestUri);
+            if (attempt > 0) builder.Append(" (attempt ").Append(attempt + 1).Append(')');
+            // Every header is listed, the Authorization value masked: the key never reaches a log.
+            builder.Append(" | Authorization: Bearer ********");
+            foreach (var header in message.Headers)
+            {
+                if (string.Equals(header.Key, "Authorization", StringComparison.OrdinalIgnoreCase)) continue;
+                if (string.Equals(header.Key, "User-Agent", StringComparison.OrdinalIgnoreCase)) continue;
+                builder.Append(" | ").Append(header.Key).Append(": ").Append(string.Join(", ", header.Value));
+            }
+            if (message.Content != null) builder.Append(" | body ").Append(message.Content.Headers.ContentLength ?? 0).Append(" bytes");
+            _log.Debug(builder.ToString());
+        }
+
+        private void LogResponse(HttpResponseMessage response, byte[]? body, Stopwatch clock)
+        {
+            if (!_log.IsDebugEnabled) return;
+            var requestId = RequestIdOf(response);
+            _log.Debug(string.Format(CultureInfo.InvariantCulture, "HTTP {0} {1} in {2} ms{3}{4}",
+                (int)response.StatusCode, response.ReasonPhrase, clock.ElapsedMilliseconds,
+                body is null ? " (streaming)" : $", {body.Length} bytes",
+                requestId is null ? "" : ", request id " + requestId));
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// What every CompassPS cmdlet shares: cancellation (StopProcessing cancels every HTTP call and stream read at
+    /// once), the threading rule (background work never writes to the pipeline: it posts actions that run on the
+    /// pipeline thread while it waits, see <see cref="Await{T}"/>), and the conversion of CompassApiException into
+    /// one ErrorRecord.
+    /// </summary>
+    public abstract class CompassCmdletBase : PSCmdlet
+    {
+        /// <summary>How long a stopped command waits for its background work to notice before returning.</summary>
+        private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
+
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly BlockingCollection<Action> _pipelineWork = new BlockingCollection<Action>();
+        private CmdletLog? _log;
+
+        /// <summary>Cancelled by StopProcessing (Ctrl+C, Select-Object -First, Stop-Job).</summary>
+        protected CancellationToken StopToken => _stop.Token;
+
+        /// <summary>Thread-safe log whose messages are written as Verbose/Debug/Warning on the pipeline thread.</summary>
+        internal ICompassLog Log => _log ??= new CmdletLog(this);
+
+        protected sealed override void BeginProcessing() => Guarded(BeginProcessingCore, null);
+        protected sealed override void ProcessRecord() => Guarded(ProcessRecordCore, null);
+        protected sealed override void EndProcessing() => Guarded(EndProcessingCore, null);
+
+        protected virtual void BeginProcessingCore() { }
+        protected virtual void ProcessRecordCore() { }
+        protected virtual void EndProcessingCore() { }
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        /// <summary>
+        /// Runs <paramref name="body"/>; a CompassApiException becomes one non-terminating error (so a pipeline of
+        /// ids goes on with the next), except the kinds no later input can cure, which stop the command.
+        /// </summary>
+        protected void Guarded(Action body, object? target)
+        {
+            try
+            {
+                body();
+                DrainPipelineWork();
+            }
+            catch (CompassApiException ex)
+            {
+                DrainPipelineWork();
+                var record = CompassErrors.Record(ex, target);
+                if (ex.Kind == CompassErrorKind.NotConnected || ex.Kind == CompassErrorKind.InsecureTransport) ThrowTerminatingError(record);
+                WriteError(record);
+            }
+        }
+
+        /// <summary>Posts work to run on the pipeline thread (WriteObject and friends). Callable from any thread.</summary>
+        protected void PostToPipeline(Action action)
+        {
+            try
+            {
+                _pipelineWork.Add(action);
+            }
+            catch (InvalidOperationException)
+            {
+                // The command has ended; nobody is left to write to.
+            }
+        }
+
+        /// <summary>Runs whatever background work has posted, without waiting. Pipeline thread only.</summary>
+        protected void DrainPipelineWork()
+        {
+            while (_pipelineWork.TryTake(out var action)) action();
+        }
+
+        /// <summary>
+        /// Waits for <paramref name="task"/> on the pipeline thread, running posted work meanwhile, and returns its
+        /// result or throws its exception. When the command is stopped it waits briefly for the task to wind down
+        /// (so no request is left running) and throws PipelineStoppedException.
+        /// </summary>
+        protected T Await<T>(Task<T> task)
+        {
+            Pump(task);
+            return task.GetAwaiter().GetResult();
+        }
+
+        protected void Await(Task task)
+        {
+            Pump(task);
+            task.GetAwaiter().GetResult();
+        }
+
+        private void Pump(Task task)
+        {
+            if (!task.IsCompleted)
+            {
+                task.ContinueWith(_ => PostToPipeline(() => { }), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            try
+            {
+                while (!task.IsCompleted)
+                {
+                    if (_pipelineWork.TryTake(out var action, Timeout.Infinite, StopToken)) action();
+                }
+                DrainPipelineWork();
+                if (task.IsCanceled && StopToken.IsCancellationRequested) throw new OperationCanceledException(StopToken);
+                if (task.IsFaulted && task.Exception!.InnerException is OperationCanceledException && StopToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException(StopToken);
+                }
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                try { task.Wait(StopGrace); }
+                catch (AggregateException) { }
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>
+        /// An async sequence consumed on the pipeline thread, one item at a time: the next item (e.g. the next page)
+        /// is only requested when the pipeline asks for it.
+        /// </summary>
+        protected IEnumerable<T> Enumerate<T>(IAsyncEnumerable<T> source)
+        {
+            var enumerator = source.GetAsyncEnumerator(StopToken);
+            try
+            {
+                while (Await(enumerator.MoveNextAsync().AsTask()))
+                {
+                    yield return enumerator.Current;
+                }
+            }
+            finally
+            {
+                try
+                {
+                    var dispose = enumerator.DisposeAsync().AsTask();
+                    if (!dispose.Wait(StopGrace)) { /* still winding down after a stop; its token is cancelled */ }
+                }
+                catch (Exception ex) when (ex is AggregateException || ex is InvalidOperationException || ex is NotSupportedException)
+                {
+                    // Disposing an iterator that a stop interrupted mid-step: nothing more to release.
+                }
+            }
+        }
+
+        /// <summary>True when a stream (Verbose, Debug) is shown, so the core can skip building its messages.</summary>
+        private bool IsStreamEnabled(string parameter, string preferenceVariable)
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(parameter, out var bound))
+            {
+                return bound is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(bound);
+            }
+            var preference = GetVariableValue(preferenceVariable);
+            if (preference is ActionPreference p) return p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore;
+            if (preference != null && Enum.TryParse(preference.ToString(), true, out ActionPreference parsed))
+            {
+                return parsed != ActionPreference.SilentlyContinue && parsed != ActionPreference.Ignore;
+            }
+            return false;
+        }
+
+        /// <summary>"CompassPS/0.1.0 (PowerShell 7.6.9; Core)".</summary>
+        protected string UserAgent()
+        {
+            var version = typeof(CompassCmdletBase).Assembly.GetName().Version;
+            var psVersion = "unknown";
+            var edition = "Desktop";
+            if (GetVariableValue("PSVersionTable") is Hashtable table)
+            {
+                psVersion = table["PSVersion"]?.ToString() ?? psVersion;
+                edition = table["PSEdition"]?.ToString() ?? edition;
+            }
+            return $"CompassPS/{version?.ToString(3) ?? "0.0.0"} (PowerShell {psVersion}; {edition})";
+        }
+
+        private sealed class CmdletLog : ICompassLog
+        {
+            private readonly CompassCmdletBase _cmdlet;
+
+            public CmdletLog(CompassCmdletBase cmdlet)
+            {
+                _cmdlet = cmdlet;
+                IsVerboseEnabled = cmdlet.IsStreamEnabled("Verbose", "VerbosePreference");
+                IsDebugEnabled = cmdlet.IsStreamEnabled("Debug", "DebugPreference");
+            }
+
+            public bool IsVerboseEnabled { get; }
+            public bool IsDebugEnabled { get; }
+
+            public void Verbose(string message)
+            {
+                if (IsVerboseEnabled) _cmdlet.PostToPipeline(() => _cmdlet.WriteVerbose(message));
+            }
+
+            public void Debug(string message)
+            {
+                if (IsDebugEnabled) _cmdlet.PostToPipeline(() => _cmdlet.WriteDebug(message));
+            }
+
+            public void Warning(string message) => _cmdlet.PostToPipeline(() => _cmdlet.WriteWarning(message));
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Dispatches runs: one per input from the pipeline (e.g. each row of Import-Csv), up to -ThrottleLimit at a
+    /// time, each written as soon as it is created. -Wait writes each run when it ends instead; -Follow shows the
+    /// run live (see LiveRunView) and writes the finished run.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "CompassRun", DefaultParameterSetName = ByTargetSet, SupportsShouldProcess = true)]
+    [OutputType(typeof(Run))]
+    public sealed class StartCompassRunCommand : CompassRunCmdlet
+    {
+        private const string ByTargetSet = "ByTarget";
+        private const string ByDeploymentSet = "ByDeployment";
+        private const string ByWorkflowSet = "ByWorkflow";
+
+        private SemaphoreSlim? _throttle;
+        private RunWaiter? _waiter;
+
+        /// <summary>
+        /// A deployment or workflow from Get-CompassDeployment / Get-CompassWorkflow. Bound by type, so a workflow
+        /// (which also carries a DeploymentId) runs as a workflow, and a deployment as a deployment.
+        /// </summary>
+        [Parameter(ParameterSetName = ByTargetSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public IRunTarget? InputObject { get; set; }
+
+        [Parameter(ParameterSetName = ByDeploymentSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? DeploymentId { get; set; }
+
+        [Parameter(ParameterSetName = ByWorkflowSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? WorkflowId { get; set; }
+
+        /// <summary>The run's input_data: a hashtable, a PSCustomObject (e.g. a CSV row) or JSON text; a plain string is a chat input.</summary>
+        [Parameter(ParameterSetName = ByDeploymentSet, Position = 0, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = ByWorkflowSet, Position = 0, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = ByTargetSet, Position = 0)]
+        public object? InputData { get; set; }
+
+        [Parameter]
+        public string? ConversationId { get; set; }
+
+        /// <summary>Write each run when it has ended instead of when it is created.</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        /// <summary>Show each run live at the console (Information stream) and write it when it has ended.</summary>
+        [Parameter]
+        public SwitchParameter Follow { get; set; }
+
+        /// <summary>With -Wait or -Follow: give up waiting after this many seconds (CompassPS.Timeout); runs go on.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? TimeoutSec { get; set; }
+
+        /// <summary>How many dispatches may be in flight at once when inputs come from the pipeline.</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 8;
+
+        protected override void BeginProcessingCore()
+        {
+            if (Wait && Follow)
+            {
+                ThrowTerminatingError(CompassErrors.Record(CompassErrorKind.InvalidInput, "Use -Wait or -Follow, not both.", null));
+            }
+            _throttle = new SemaphoreSlim(ThrottleLimit, ThrottleLimit);
+        }
+
+        protected override void ProcessRecordCore()
+        {
+            var dispatch = BuildDispatch(out var target);
+            if (dispatch is null) return;
+            if (!ShouldProcess(target.ToString(), "Start a Compass run")) return;
+
+            if (Follow)
+            {
+                Guarded(() => FollowOne(dispatch), target);
+                return;
+            }
+
+            // Concurrent dispatch: wait (running posted work meanwhile) for a free slot, then send in the background.
+            Await(_throttle!.WaitAsync(StopToken));
+            _ = DispatchAsync(dispatch, target);
+        }
+
+        protected override void EndProcessingCore()
+        {
+            // Every dispatch must end (and be written) before the command does.
+            for (var i = 0; i < ThrottleLimit; i++) Await(_throttle!.WaitAsync(StopToken));
+            if (Wait && _waiter != null)
+            {
+                _waiter.CompleteAdding();
+                WaitForRuns(_waiter, TimeoutSec, run => WriteObject(run.ToPSObject()));
+            }
+        }
+
+        private async Task DispatchAsync(RunDispatch dispatch, object target)
+        {
+            try
+            {
+                var run = await Client.CreateRunAsync(dispatch, StopToken).ConfigureAwait(false);
+                if (Wait) WaiterFor().Add(run);
+                else PostToPipeline(() => WriteObject(run.ToPSObject()));
+            }
+            catch (CompassApiException ex)
+            {
+                PostToPipeline(() => WriteError(CompassErrors.Record(ex, target)));
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                // Stopped: nothing to report.
+            }
+            finally
+            {
+                _throttle!.Release();
+            }
+        }
+
+        private RunWaiter WaiterFor()
+        {
+            var waiter = _waiter;
+            if (waiter != null) return waiter;
+            var created = new RunWaiter(Client);
+            return Interlocked.CompareExchange(ref _waiter, created, null) ?? created;
+        }
+
+        private void FollowOne(RunDispatch dispatch)
+        {
+            var run = Await(Client.CreateRunAsync(dispatch, StopToken));
+            var view = new LiveRunView(this);
+            try
+            {
+                FollowRun(run.Id, TimeoutSec, view.Show);
+            }
+            finally
+            {
+                view.Finish();
+            }
+            WriteObject(Await(Client.GetRunAsync(run.Id, StopToken)).ToPSObject());
+        }
+
+        /// <summary>The dispatch for the current input, or null (error written) when the input cannot be sent.</summary>
+        private RunDispatch? BuildDispatch(out object target)
+        {
+            var dispatch = new RunDispatch { ConversationId = ConversationId };
+            switch (InputObject)
+            {
+                case Deployment deployment when ParameterSetName == ByTargetSet:
+                    dispatch.DeploymentId = deployment.Id;
+                    break;
+                case Workflow workflow when ParameterSetName == ByTargetSet:
+                    dispatch.WorkflowId = workflow.Id;
+                    break;
+                case IRunTarget other when ParameterSetName == ByTargetSet:
+                    dispatch.DeploymentId = other.Id;
+                    break;
+                default:
+                    dispatch.DeploymentId = DeploymentId;
+                    dispatch.WorkflowId = WorkflowId;
+                    break;
+            }
+            target = (object?)InputObject ?? (object?)dispatch.DeploymentId ?? dispatch.WorkflowId ?? "";
+            try
+            {
+                dispatch.InputJson = InputData is null ? null : ToJson(InputData);
+            }
+            catch (CompassApiException ex)
+            {
+                WriteError(CompassErrors.Record(ex, InputData));
+                return null;
+            }
+            return dispatch;
+        }
+
+        private static byte[] ToJson(object input)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer)) JsonValues.WriteInput(writer, input, "-InputData");
+            return buffer.ToArray();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Waits for any number of runs at once and writes each as it ends. Polls with list requests, so the cost of
+    /// a poll does not grow with the number of runs.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Wait, "CompassRun", DefaultParameterSetName = ByIdSet)]
+    [OutputType(typeof(Run))]
+    public sealed class WaitCompassRunCommand : CompassRunCmdlet
+    {
+        private const string ByIdSet = "ById";
+        private const string ByObjectSet = "ByObject";
+
+        private RunWaiter? _waiter;
+
+        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("RunId")]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>Runs from Get-CompassRun or Start-CompassRun; their creation time lets the first poll be a list.</summary>
+        [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public Run[] InputObject { get; set; } = System.Array.Empty<Run>();
+
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? TimeoutSec { get; set; }
+
+        private RunWaiter Waiter => _waiter ??= new RunWaiter(Client);
+
+        protected override void ProcessRecordCore()
+        {
+            if (ParameterSetName == ByObjectSet)
+            {
+                foreach (var run in InputObject) Waiter.Add(run);
+                return;
+            }
+            foreach (var id in Id)
+            {
+                if (string.IsNullOrWhiteSpace(id))
+                {
+                    WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput, "A run id must not be empty.", id));
+                    continue;
+                }
+                Waiter.Add(Run.Placeholder(id.Trim()));
+            }
+        }
+
+        protected override void EndProcessingCore()
+        {
+            if (_waiter is null) return;
+            _waiter.CompleteAdding();
+            WaitForRuns(_waiter, TimeoutSec, run => WriteObject(run.ToPSObject()));
+        }
+    }
+}

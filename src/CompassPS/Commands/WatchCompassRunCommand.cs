@@ -1,0 +1,40 @@
+using System.Management.Automation;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Streams a run's events as typed objects, as they happen, until the run ends. At a console the default
+    /// table shows one row per event as it arrives; output.delta rows carry the answer's pieces in their Text column.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Watch, "CompassRun")]
+    [OutputType(typeof(RunEvent))]
+    [OutputType(typeof(Run))]
+    public sealed class WatchCompassRunCommand : CompassRunCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("RunId")]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>Give up after this many seconds (CompassPS.Timeout); the run goes on. No limit by default.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? TimeoutSec { get; set; }
+
+        /// <summary>After the events, write the finished run.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            foreach (var id in Id)
+            {
+                Guarded(() =>
+                {
+                    FollowRun(id, TimeoutSec, e => WriteObject(e.ToPSObject()));
+                    if (PassThru) WriteObject(Await(Client.GetRunAsync(id, StopToken)).ToPSObject());
+                }, id);
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using CompassPS.Client;
+
+namespace CompassPS
+{
+    /// <summary>
+    /// Something a run can be dispatched to: piping one into Start-CompassRun runs it (a deployment's live
+    /// version, or a workflow's draft).
+    /// </summary>
+    public interface IRunTarget
+    {
+        string Id { get; }
+    }
+
+    /// <summary>A deployment: a workflow's live version, ready for runs (PSTypeName CompassPS.Deployment).</summary>
+    public sealed class Deployment : CompassObject, IRunTarget
+    {
+        private static readonly HashSet<string> Known = new HashSet<string>
+        {
+            "id", "workflow_id", "name", "status", "live_version", "environment", "runs_24h", "success_rate", "last_run_at", "created_at",
+        };
+
+        public string Id { get; private set; } = "";
+        public string? Name { get; private set; }
+        public string? Status { get; private set; }
+        public string? WorkflowId { get; private set; }
+        public long? LiveVersion { get; private set; }
+        public string? Environment { get; private set; }
+        public long? Runs24h { get; private set; }
+        public double? SuccessRate { get; private set; }
+        public DateTimeOffset? LastRunAt { get; private set; }
+        public DateTimeOffset? CreatedAt { get; private set; }
+
+        public static Deployment FromJson(JsonElement json)
+        {
+            JsonShape.RequireObject(json, "deployment");
+            var d = new Deployment
+            {
+                Id = JsonShape.Id(json, "id") ?? throw new JsonShapeException("A deployment has no 'id'."),
+                Name = JsonShape.String(json, "name"),
+                Status = JsonShape.String(json, "status"),
+                WorkflowId = JsonShape.Id(json, "workflow_id"),
+                LiveVersion = JsonShape.Int64(json, "live_version"),
+                Environment = JsonShape.String(json, "environment"),
+                Runs24h = JsonShape.Int64(json, "runs_24h"),
+                SuccessRate = JsonShape.Double(json, "success_rate"),
+                LastRunAt = JsonShape.Time(json, "last_run_at"),
+                CreatedAt = JsonShape.Time(json, "created_at"),
+            };
+            d.KeepUnknownFields(json, Known);
+            return d;
+        }
+
+        public override string ToString() => Id;
+    }
+}
