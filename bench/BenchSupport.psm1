@@ -96,6 +96,8 @@ function Invoke-BenchPwsh {
         Runs a fresh pwsh (the same PowerShell as this one) with the given arguments; returns its exit code.
     #>
     param([Parameter(Mandatory)][string[]]$ArgumentList)
+    # The exit code is the caller's to judge, whatever the caller's preference for native commands.
+    $PSNativeCommandUseErrorActionPreference = $false
     $pwshDll = Join-Path $PSHOME 'pwsh.dll'
     if (Test-Path $pwshDll) { & ([Environment]::ProcessPath) $pwshDll -NoProfile -NonInteractive @ArgumentList | Out-Host }
     else { & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive @ArgumentList | Out-Host }

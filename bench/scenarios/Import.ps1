@@ -18,7 +18,7 @@ $runId = [CompassPS.Bench.Tools.RunSeeder]::CreateRuns($http, '55555555-5555-455
 
 # The pwsh a user starts: the apphost next to this PowerShell when it has one, else `dotnet pwsh.dll`.
 $apphost = Join-Path $PSHOME 'pwsh'
-$launcher = if (Test-Path $apphost) { @($apphost) } else { @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll')) }
+$launcher = @(if (Test-Path $apphost) { $apphost } else { [Environment]::ProcessPath; Join-Path $PSHOME 'pwsh.dll' })
 
 function Invoke-Fresh([string]$Command) {
     $psi = [System.Diagnostics.ProcessStartInfo]::new($launcher[0])

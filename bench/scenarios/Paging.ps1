@@ -77,15 +77,15 @@ foreach ($size in $SmallRuns, $Runs) {
     Remove-Item $out
     if ($child.Count -ne $size) { throw "The memory child listed $($child.Count) runs, not $size" }
     Write-Host ("  [paging] {0:N0} runs: peak working set {1:N1} MB ({2:N1} s)" -f $child.Count, $child.PeakMB, $child.Seconds)
-    $memory[$size] = $child
+    $memory["$size"] = $child
 }
-$growth = $memory[$Runs].PeakMB - $memory[$SmallRuns].PeakMB
+$growth = $memory["$Runs"].PeakMB - $memory["$SmallRuns"].PeakMB
 $cm = Get-Median $times[$compass]
 $im = Get-Median $times[$irm]
 $checks = @(
     New-Check -Name 'First object before the second page request' -CompassPS ('{0:N1} ms ahead' -f $leadMs) -Alternative "$($lists.Count) list requests" `
         -Value $leadMs -Display $(if ($leadMs -gt 0) { 'before' } else { 'after' }) -Target 'before' -Met ($leadMs -gt 0)
-    New-Check -Name ("Peak memory, {0:N0} runs vs {1:N0}" -f $Runs, $SmallRuns) -CompassPS ('{0:N1} MB' -f $memory[$Runs].PeakMB) -Alternative ('{0:N1} MB' -f $memory[$SmallRuns].PeakMB) `
+    New-Check -Name ("Peak memory, {0:N0} runs vs {1:N0}" -f $Runs, $SmallRuns) -CompassPS ('{0:N1} MB' -f $memory["$Runs"].PeakMB) -Alternative ('{0:N1} MB' -f $memory["$SmallRuns"].PeakMB) `
         -Value $growth -Display ('{0:+0.0;-0.0} MB' -f $growth) -Target '<= +30 MB' -Met ($growth -le 30)
     New-Check -Name ("Listing {0:N0} runs vs an Invoke-RestMethod -WebSession page loop" -f $Runs) -CompassPS (Format-Ms $cm) -Alternative (Format-Ms $im) `
         -Value ($im / $cm) -Display ('{0} faster' -f (Format-Ratio ($im / $cm))) -Target 'none (published)' -Met $null
@@ -95,6 +95,6 @@ Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     title       = '6. Paging'
     description = "$Runs runs of the seeded demo-lookup deployment. First object: Stopwatch time of the first object in the pipeline against the arrival of the second list request at a counting loopback proxy (same process, same clock). Peak memory: a fresh pwsh runs Get-CompassRun -First N | Measure-Object and reads its own VmHWM from /proc/self/status. Listing times: $Rounds rounds alternating; medians."
     candidates  = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] }) + @(
-        foreach ($size in $memory.Keys) { New-CandidateResult -Name ('Peak working set, {0:N0} runs' -f $size) -Values @($memory[$size].PeakMB) -Unit 'MB' })
+        foreach ($size in $memory.Keys) { New-CandidateResult -Name ('Peak working set, {0:N0} runs' -f [int]$size) -Values @($memory["$size"].PeakMB) -Unit 'MB' })
     checks      = $checks
 })

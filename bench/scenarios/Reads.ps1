@@ -43,9 +43,9 @@ $candidates = [ordered]@{
 
 # Warm-up: JIT, connection pools and the session's connection, untimed.
 Write-Host '  [reads] warming up'
-foreach ($id in $ids[0..49]) { $null = Get-CompassRun -Id $id }
-foreach ($url in $urls[0..49]) { $null = Invoke-RestMethod -Uri $url -Headers $headers; $null = Invoke-RestMethod -Uri $url -Headers $headers -WebSession $session }
-$null = [CompassPS.Bench.Tools.RawHttpLoop]::GetAll($http, $paths[0..49])
+foreach ($id in $ids[0..299]) { $null = Get-CompassRun -Id $id }
+foreach ($url in $urls[0..299]) { $null = Invoke-RestMethod -Uri $url -Headers $headers; $null = Invoke-RestMethod -Uri $url -Headers $headers -WebSession $session }
+$null = [CompassPS.Bench.Tools.RawHttpLoop]::GetAll($http, [string[]]$paths[0..299])
 
 $times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'reads'
 

@@ -42,9 +42,9 @@ $candidates = [ordered]@{
     $compass = { $counted[$compass] = (Watch-CompassRun -Id $run.Id | Measure-Object).Count }
     $raw     = { $counted[$raw] = [CompassPS.Bench.Tools.RawSseLoop]::CountEvents($http, $run.Id) }
 }
+# Warm-up: one whole untimed pass of each, so that both are timed on optimised (tier-1) code.
 Write-Host '  [streaming] warming up'
-$null = Watch-CompassRun -Id $run.Id | Select-Object -First 1000 | Measure-Object
-$null = [CompassPS.Bench.Tools.RawSseLoop]::CountEvents($http, $run.Id)
+foreach ($name in $candidates.Keys) { & $candidates[$name] }
 $times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'streaming'
 foreach ($name in $counted.Keys) {
     if ($counted[$name] -ne $run.Events) { throw "$name counted $($counted[$name]) events; the stream has $($run.Events)" }
@@ -64,16 +64,16 @@ foreach ($size in $SmallEvents, $LargeEvents) {
     Remove-Item $out
     if ($child.Count -ne $sized.Events) { throw "The memory child counted $($child.Count) events; the stream has $($sized.Events)" }
     Write-Host ("  [streaming] {0:N0} events: peak working set {1:N1} MB ({2:N1} s)" -f $child.Count, $child.PeakMB, $child.Seconds)
-    $memory[$size] = $child
+    $memory["$size"] = $child
 }
-$growth = $memory[$LargeEvents].PeakMB - $memory[$SmallEvents].PeakMB
+$growth = $memory["$LargeEvents"].PeakMB - $memory["$SmallEvents"].PeakMB
 
 $ratio = $rate[$compass] / $rate[$raw]
 $checks = @(
     New-Check -Name ("Event rate, {0:N0} events" -f $run.Events) -CompassPS ('{0:N0} events/s' -f $rate[$compass]) -Alternative ('{0:N0} events/s' -f $rate[$raw]) `
         -Value $ratio -Display ('{0:N2} of the limit' -f $ratio) -Target '>= 0.33 of the limit' -Met ($ratio -ge (1 / 3))
-    New-Check -Name ("Peak memory, {0:N0} events vs {1:N0}" -f $memory[$LargeEvents].Count, $memory[$SmallEvents].Count) `
-        -CompassPS ('{0:N1} MB' -f $memory[$LargeEvents].PeakMB) -Alternative ('{0:N1} MB' -f $memory[$SmallEvents].PeakMB) `
+    New-Check -Name ("Peak memory, {0:N0} events vs {1:N0}" -f $memory["$LargeEvents"].Count, $memory["$SmallEvents"].Count) `
+        -CompassPS ('{0:N1} MB' -f $memory["$LargeEvents"].PeakMB) -Alternative ('{0:N1} MB' -f $memory["$SmallEvents"].PeakMB) `
         -Value $growth -Display ('{0:+0.0;-0.0} MB' -f $growth) -Target '<= +50 MB' -Met ($growth -le 50)
 )
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
@@ -81,6 +81,6 @@ Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     title       = '4. Streaming'
     description = "Replays of a finished run's event stream (one output.delta event per word of the prompt), $Rounds rounds alternating the candidates in one pwsh; event rates from the medians. Peak memory: a fresh pwsh per run size runs Watch-CompassRun -Id <id> | Measure-Object and reads its own VmHWM (peak resident set) from /proc/self/status."
     candidates  = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] -Note ('{0:N0} events/s' -f $rate[$name]) }) + @(
-        foreach ($size in $memory.Keys) { New-CandidateResult -Name ('Peak working set, {0:N0} events' -f $memory[$size].Count) -Values @($memory[$size].PeakMB) -Unit 'MB' })
+        foreach ($size in $memory.Keys) { New-CandidateResult -Name ('Peak working set, {0:N0} events' -f $memory["$size"].Count) -Values @($memory["$size"].PeakMB) -Unit 'MB' })
     checks      = $checks
 })
