@@ -1,4 +1,3 @@
-#requires -Version 7.4
 <#
 .SYNOPSIS
     Generates the module's Get-Help files from docs/help/*.md and docs/about_CompassPS.md.
@@ -16,6 +15,7 @@
 .EXAMPLE
     pwsh -NoProfile -File build/New-CompassHelp.ps1 -ModuleDirectory out/CompassPS -SourceDirectory docs
 #>
+#requires -Version 7.4
 using namespace System.Collections.Generic
 using namespace System.Management.Automation
 
@@ -506,7 +506,8 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 # Problems and warnings name files as the repository does (docs/help/X.md), whatever the working folder.
 $displayRoot = Split-Path ([System.IO.Path]::GetFullPath($SourceDirectory))
 $helpSourceDirectory = Join-Path $SourceDirectory 'help'
-Import-Module (Join-Path $ModuleDirectory "$ModuleName.psd1")
+# A full path: Import-Module would take a relative one without ./ for a module name.
+Import-Module (Join-Path ([System.IO.Path]::GetFullPath($ModuleDirectory)) "$ModuleName.psd1")
 $commands = [ordered]@{}
 foreach ($c in @(Get-Command -Module $ModuleName -CommandType Cmdlet | Sort-Object Name)) { $commands[$c.Name] = $c }
 

@@ -33,4 +33,23 @@ public sealed class LoadTests
         var (_, completed) = await client.GetJsonAsync("v1/runs/?status=completed&limit=1");
         Assert.Equal(count, (int)completed!["total"]!);
     }
+
+    [Fact]
+    public async Task A_run_of_tens_of_thousands_of_events_streams_completely_and_in_order_live_and_replayed()
+    {
+        await using var server = await TestServer.StartAsync("--delay-scale", "0");
+        var client = server.Client();
+        // The local model answers word by word from its prompt: a long topic makes a long stream.
+        var topic = string.Join(' ', Enumerable.Range(0, 20_000).Select(i => $"w{i}"));
+        var runId = (string)(await client.StartDemoRunAsync(topic))["id"]!;
+
+        var (_, live) = await SseReader.ReadAllAsync(client, $"v1/streams/{runId}", timeout: TimeSpan.FromSeconds(120));
+        var events = live.Events();
+        Assert.True(events.Count > 20_000, $"only {events.Count} events");
+        Assert.Equal("run.completed", events[^1].Event);
+        for (var i = 0; i < events.Count; i++) Assert.Equal((i + 1).ToString(), events[i].Id);
+
+        var (_, replayed) = await SseReader.ReadAllAsync(client, $"v1/streams/{runId}", lastEventId: "10000", timeout: TimeSpan.FromSeconds(120));
+        Assert.Equal(events.Skip(10_000).Select(e => e.Data), replayed.Events().Select(e => e.Data));
+    }
 }

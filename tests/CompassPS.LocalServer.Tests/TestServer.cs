@@ -112,5 +112,6 @@ public static class Http
         Assert.Equal(code, (string?)body!["code"]);
         Assert.NotNull(body["detail"]);
         Assert.StartsWith("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("req_", response.Headers.GetValues("X-Request-Id").Single());
     }
 }

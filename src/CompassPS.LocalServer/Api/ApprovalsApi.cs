@@ -13,9 +13,9 @@ public static class ApprovalsApi
     {
         v1.MapGet("/approvals", List).WithSummary("List approvals (filters: status, run_id)");
         v1.MapGet("/approvals/{approval_id}", Get).WithSummary("Read an approval");
-        v1.MapPost("/approvals/{approval_id}/approve", (HttpContext c, string approval_id, RunHost host) => DecideAsync(c, approval_id, host, approve: true))
+        v1.MapPost("/approvals/{approval_id}/approve", (HttpContext c, string approval_id, RunHost host, DataStore store) => DecideAsync(c, approval_id, host, store, approve: true))
             .WithSummary("Approve the tool call; the run resumes");
-        v1.MapPost("/approvals/{approval_id}/reject", (HttpContext c, string approval_id, RunHost host) => DecideAsync(c, approval_id, host, approve: false))
+        v1.MapPost("/approvals/{approval_id}/reject", (HttpContext c, string approval_id, RunHost host, DataStore store) => DecideAsync(c, approval_id, host, store, approve: false))
             .WithSummary("Reject the tool call; the agent is told, or the run fails");
     }
 
@@ -45,13 +45,13 @@ public static class ApprovalsApi
         lock (store.Gate) return ApiResults.Json(Wire.Approval(Lookups.Approval(store, caller.ProjectId, approval_id)));
     }
 
-    private static async Task<IResult> DecideAsync(HttpContext context, string approvalId, RunHost host, bool approve)
+    private static async Task<IResult> DecideAsync(HttpContext context, string approvalId, RunHost host, DataStore store, bool approve)
     {
         var caller = ApiKeyMiddleware.GetCaller(context);
         var body = await RequestBody.ReadAsync(context, allowEmpty: true);
         var comment = body.String("comment");
         body.ThrowIfProblems();
         var approval = host.Decide(approvalId, caller.ProjectId, approve, comment);
-        return ApiResults.Json(Wire.Approval(approval));
+        lock (store.Gate) return ApiResults.Json(Wire.Approval(approval));
     }
 }

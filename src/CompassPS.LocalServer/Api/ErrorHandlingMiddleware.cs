@@ -5,19 +5,23 @@ namespace CompassPS.LocalServer.Api;
 /// <summary>
 /// Turns the exceptions of request handling into the wire's error bodies: <see cref="ApiException"/> and
 /// <see cref="RequestValidationException"/> as they say, a malformed request as 400, anything else as a 500 whose
-/// body says nothing of the server's internals (the log has the details).
+/// body says nothing of the server's internals (the log has the details). Every answer carries an X-Request-Id,
+/// which a client can quote in its own error reports.
 /// </summary>
 public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        context.Response.Headers["X-Request-Id"] = "req_" + Guid.NewGuid().ToString("N");
         try
         {
             await next(context);
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
+            var requestId = context.Response.Headers["X-Request-Id"];
             context.Response.Clear();
+            context.Response.Headers["X-Request-Id"] = requestId;
             var result = ex switch
             {
                 ApiException api => ApiResults.Error(api.Status, api.Code, api.Message, api.Extra),

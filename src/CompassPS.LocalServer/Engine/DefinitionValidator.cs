@@ -92,6 +92,7 @@ public sealed class DefinitionValidator
         foreach (var node in _definition.Nodes)
         {
             CheckDependencies(node);
+            CheckBatch(node);
             switch (node.Type)
             {
                 case NodeTypes.Component:
@@ -133,6 +134,62 @@ public sealed class DefinitionValidator
         foreach (var dependency in node.Dependencies.Where(dependency => !_nodesById.ContainsKey(dependency)))
         {
             Error(ValidationCodes.UnknownDependency, $"the node '{node.Id}' reads '{dependency}', which is not a node of this definition", node.Id);
+        }
+    }
+
+    private void CheckBatch(NodeDefinition node)
+    {
+        if (node.InvalidBatchConcurrency is { } concurrency)
+        {
+            Error(ValidationCodes.InvalidBatchConfig,
+                $"the batch_concurrency of '{node.Id}' is {concurrency.ToJsonString()}, but must be a whole number from 1 to 100", node.Id);
+        }
+
+        if (node.BatchOver is null)
+        {
+            return;
+        }
+
+        if (node.Type != NodeTypes.Agent || node.AgentId is not null)
+        {
+            Error(ValidationCodes.InvalidBatchConfig, $"'{node.Id}' has batch_over, but only inline agents batch", node.Id);
+            return;
+        }
+
+        var userInput = node.Inputs.Count == 1 ? node.Inputs[0].Value : node.FindInput("input");
+        if (userInput is null)
+        {
+            return; // the node has no single input to batch over; MISSING_REQUIRED_PARAMETER or the run says so
+        }
+
+        var axis = node.BatchOver;
+        var inputType = StaticType(userInput);
+        if (axis == "$")
+        {
+            if (inputType is not null && inputType != "array")
+            {
+                Error(ValidationCodes.InvalidBatchAxis, $"the agent '{node.Id}' batches over its input ($), which is {JsonValues.WithArticle(inputType)}, not a list", node.Id);
+            }
+
+            return;
+        }
+
+        if (inputType is not null && inputType != "object")
+        {
+            Error(ValidationCodes.InvalidBatchAxis, $"the agent '{node.Id}' batches over the field '{axis}', but its input is {JsonValues.WithArticle(inputType)}", node.Id);
+            return;
+        }
+
+        if (userInput is RefBinding { Path.IsRoot: true } reference && _nodesById.TryGetValue(reference.Source, out var source)
+            && IsComponent(source, ComponentTypes.Input))
+        {
+            var contract = InputContract.Read(source, _definition.InputSchema, []);
+            var field = contract.FindField(axis);
+            if (!contract.IsChat && (field is null || field.Type != "array"))
+            {
+                var actual = field is null ? "is not a field of the Input" : $"is {JsonValues.WithArticle(field.Type)}";
+                Error(ValidationCodes.InvalidBatchAxis, $"the agent '{node.Id}' batches over '{axis}', which {actual}, not a list", node.Id);
+            }
         }
     }
 
@@ -312,7 +369,7 @@ public sealed class DefinitionValidator
         {
             if (node.Type == NodeTypes.Agent && node.AgentId is null && !string.IsNullOrWhiteSpace(node.ModelConnectionId))
             {
-                CheckModelConnection(node, catalog.FindConnection(projectId, node.ModelConnectionId));
+                CheckModelConnection(node, catalog.FindConnection(projectId, node.ModelConnectionId), projectId, catalog);
             }
 
             if (node.Type == NodeTypes.Agent && node.AgentId is { } agentId && catalog.FindWorkflow(projectId, agentId) is null)
@@ -344,7 +401,7 @@ public sealed class DefinitionValidator
         CheckWiring();
     }
 
-    private void CheckModelConnection(NodeDefinition node, ConnectionRecord? connection)
+    private void CheckModelConnection(NodeDefinition node, ConnectionRecord? connection, string projectId, IEngineCatalog catalog)
     {
         if (connection is null)
         {
@@ -363,7 +420,23 @@ public sealed class DefinitionValidator
             return;
         }
 
-        if (!ChatModels.CanServe(connection, out var reason))
+        ConnectionRecord? gateway = null;
+        if (ChatModels.GatewayIdOf(connection) is { } gatewayId)
+        {
+            gateway = catalog.FindConnection(projectId, gatewayId);
+            if (gateway is null)
+            {
+                Error(ValidationCodes.ConnectionNotFound, $"the connection '{connection.Name}' of the agent '{node.Id}' goes through the gateway '{gatewayId}', which does not exist", node.Id);
+                return;
+            }
+
+            if (gateway.Status == AgentNodeRunner.InactiveStatus)
+            {
+                Error(ValidationCodes.ConnectionInactive, $"the connection '{connection.Name}' of the agent '{node.Id}' goes through the gateway '{gateway.Name}', which is inactive", node.Id);
+            }
+        }
+
+        if (!ChatModels.CanServe(connection, gateway, out var reason))
         {
             Error(ValidationCodes.ConnectionCapability, reason, node.Id);
         }
@@ -472,13 +545,13 @@ public sealed class DefinitionValidator
     {
         if (binding is TemplateBinding && expectedType != "string")
         {
-            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is a {expectedType}, but a template binding always gives a string", node.Id);
+            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is {JsonValues.WithArticle(expectedType)}, but a template binding always gives a string", node.Id);
             return;
         }
 
         if (StaticType(binding) is { } actual && !TypeFits(actual, expectedType))
         {
-            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is a {expectedType}, but it is bound to a {actual}", node.Id);
+            Error(ValidationCodes.TypeMismatch, $"'{parameter}' of '{node.Id}' is {JsonValues.WithArticle(expectedType)}, but it is bound to {JsonValues.WithArticle(actual)}", node.Id);
         }
     }
 
@@ -499,6 +572,11 @@ public sealed class DefinitionValidator
             case ObjectBinding:
                 return "object";
             case RefBinding reference when _nodesById.TryGetValue(reference.Source, out var source):
+                if (IsComponent(source, ComponentTypes.Input) && reference.Path.IsRoot)
+                {
+                    return "object"; // an object input, or a chat input's {message}
+                }
+
                 if (IsComponent(source, ComponentTypes.Input) && reference.Path.Segments is [string fieldName])
                 {
                     var contract = InputContract.Read(source, _definition.InputSchema, []);

@@ -12,11 +12,11 @@ public static class SeedWorkflows
 
     public const string DemoResearchId = "22222222-2222-4222-8222-222222222222";
     public const string DemoResearchDeploymentId = "33333333-3333-4333-8333-333333333333";
-    public const string DemoResearchName = "Demo research";
+    public const string DemoResearchName = "demo-research";
 
     public const string DemoLookupId = "44444444-4444-4444-8444-444444444444";
     public const string DemoLookupDeploymentId = "55555555-5555-4555-8555-555555555555";
-    public const string DemoLookupName = "Demo lookup";
+    public const string DemoLookupName = "demo-lookup";
 
     public const string DemoResearchDefinition = $$$"""
         name: {{{DemoResearchName}}}
@@ -65,8 +65,8 @@ public static class SeedWorkflows
               value: { kind: ref, source: researcher, path: $ }
         """;
 
-    public const string DemoLookupDefinition = """
-        name: Demo lookup
+    public const string DemoLookupDefinition = $$$"""
+        name: {{{DemoLookupName}}}
         type: workflow
         description: Returns reference notes for a query (offline, deterministic).
         nodes:

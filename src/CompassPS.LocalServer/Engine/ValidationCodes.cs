@@ -27,6 +27,8 @@ public static class ValidationCodes
     public const string ConnectedNotAssigned = "CONNECTED_NOT_ASSIGNED";
     public const string MissingRequiredParameter = "MISSING_REQUIRED_PARAMETER";
     public const string TypeMismatch = "TYPE_MISMATCH";
+    public const string InvalidBatchAxis = "INVALID_BATCH_AXIS";
+    public const string InvalidBatchConfig = "INVALID_BATCH_CONFIG";
 
     // Agent-only
     public const string AgentShape = "AGENT_SHAPE";

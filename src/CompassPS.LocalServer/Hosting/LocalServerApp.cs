@@ -26,10 +26,9 @@ public static class LocalServerApp
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(sp => options.DataDirectory is { } dir
-            ? new SqlitePersistence(dir, sp.GetRequiredService<ILogger<SqlitePersistence>>())
-            : null!);
-        services.AddSingleton(sp => new DataStore(options.DataDirectory is null ? null : sp.GetRequiredService<SqlitePersistence>()));
+        if (options.DataDirectory is { } dataDirectory)
+            services.AddSingleton(sp => new SqlitePersistence(dataDirectory, sp.GetRequiredService<ILogger<SqlitePersistence>>()));
+        services.AddSingleton(sp => new DataStore(sp.GetService<SqlitePersistence>()));
         services.AddSingleton(_ => new CredentialProtector(options.DataDirectory));
         services.AddSingleton<IEngineCatalog, EngineCatalog>();
         services.AddSingleton<IWorkflowEngine>(_ => new WorkflowEngine(new EngineOptions
@@ -46,10 +45,6 @@ public static class LocalServerApp
         app.Services.GetRequiredService<RunHost>().FailInterruptedRuns();
         Seeder.SeedIfEmpty(store, app.Services.GetRequiredService<IWorkflowEngine>());
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, options));
-        app.Lifetime.ApplicationStopped.Register(() =>
-        {
-            if (options.DataDirectory is not null) app.Services.GetRequiredService<SqlitePersistence>().DisposeAsync().AsTask().GetAwaiter().GetResult();
-        });
 
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(ErrorHandlingMiddleware.WriteStatusCodeBody);

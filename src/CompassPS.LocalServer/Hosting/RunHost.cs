@@ -285,6 +285,7 @@ public sealed class RunHost : IHostedService
             }
         }
         Append(runId, LogOf(runId), "run." + status, fields, terminal: true);
+        _store.ReleaseEventLogWhenPersisted(runId);
         return true;
     }
 

@@ -40,8 +40,6 @@ public sealed class DataStore
     /// <summary>True when the store was loaded with objects (a restart with --data): seeds are not added again.</summary>
     public bool IsSeeded { get; private set; }
 
-    public bool IsPersistent => _persistence is not null;
-
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     public static string NewId() => Guid.NewGuid().ToString();
@@ -69,11 +67,21 @@ public sealed class DataStore
     /// <summary>The event log of a run: the live one, or the persisted one loaded on first use after a restart.</summary>
     public RunEventLog GetEventLog(string runId, bool runIsTerminal) =>
         _eventLogs.GetOrAdd(runId, id => _persistence is null
-            ? new RunEventLog(id, closed: runIsTerminal)
-            : new RunEventLog(id, _persistence.LoadEvents(id), closed: runIsTerminal));
+            ? new RunEventLog(closed: runIsTerminal)
+            : new RunEventLog(_persistence.LoadEvents(id), closed: runIsTerminal));
 
     /// <summary>The (empty) event log of a run that is being created now.</summary>
-    public RunEventLog CreateEventLog(string runId) => _eventLogs.GetOrAdd(runId, id => new RunEventLog(id));
+    public RunEventLog CreateEventLog(string runId) => _eventLogs.GetOrAdd(runId, _ => new RunEventLog());
+
+    /// <summary>
+    /// With a data folder, drops a finished run's events from memory once they are committed; streams that hold the
+    /// log keep reading it, later readers load it from SQLite. In memory the log is the only copy and stays.
+    /// </summary>
+    public void ReleaseEventLogWhenPersisted(string runId)
+    {
+        if (_persistence is null) return;
+        _persistence.FlushAsync().ContinueWith(_ => _eventLogs.TryRemove(runId, out RunEventLog? _), TaskScheduler.Default);
+    }
 
     public void PersistEvent(string runId, StoredEvent stored) => _persistence?.AppendEvent(runId, stored);
 

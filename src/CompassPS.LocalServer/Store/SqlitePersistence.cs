@@ -3,8 +3,12 @@ using Microsoft.Data.Sqlite;
 
 namespace CompassPS.LocalServer.Store;
 
-/// <summary>One persisted stream event: its sequence number, type, and the UTF-8 JSON of its data line.</summary>
-public sealed record StoredEvent(long Seq, string Type, byte[] Data);
+/// <summary>
+/// One stream event: its sequence number, its type, and the tail of its JSON data: everything after the fields every
+/// event of the run shares a shape for (<c>"ts":"…",…}</c>). The SSE writer puts <c>{"type","run_id","seq",</c> in
+/// front; keeping them out of the stored bytes makes a run of a million events take far less memory.
+/// </summary>
+public readonly record struct StoredEvent(long Seq, string Type, byte[] Tail);
 
 /// <summary>
 /// Keeps the store in SQLite (one JSON document per object, one row per event). Writes are queued and a single
@@ -139,7 +143,7 @@ public sealed class SqlitePersistence : IAsyncDisposable
                             delete.ExecuteNonQuery();
                             break;
                         case WriteKind.Event:
-                            eventRun.Value = op.Id; eventSeq.Value = op.Event!.Seq; eventType.Value = op.Event.Type; eventData.Value = op.Event.Data;
+                            eventRun.Value = op.Id; eventSeq.Value = op.Event!.Value.Seq; eventType.Value = op.Event.Value.Type; eventData.Value = op.Event.Value.Tail;
                             insertEvent.ExecuteNonQuery();
                             break;
                     }

@@ -8,19 +8,17 @@ namespace CompassPS.LocalServer.Streams;
 
 /// <summary>
 /// The ordered events of one run, held in memory for streaming (and written through to SQLite by the store).
-/// Sequence numbers are contiguous from 1, so the events after <c>Last-Event-ID: N</c> start at index N.
+/// Sequence numbers grow by one from 1; a reader resuming after <c>Last-Event-ID: N</c> gets the events above N.
 /// Readers wait on a signal that is only allocated while someone is waiting, which keeps appends cheap.
 /// </summary>
 public sealed class RunEventLog
 {
     private readonly object _gate = new();
     private readonly List<StoredEvent> _events;
-    private readonly string _runId;
     private TaskCompletionSource? _changed;
 
-    public RunEventLog(string runId, List<StoredEvent>? loaded = null, bool closed = false)
+    public RunEventLog(List<StoredEvent>? loaded = null, bool closed = false)
     {
-        _runId = runId;
         _events = loaded ?? [];
         IsClosed = closed;
     }
@@ -34,7 +32,7 @@ public sealed class RunEventLog
     }
 
     /// <summary>
-    /// Appends an event with the host's fields (type, run_id, seq, ts) first and the engine's fields after them.
+    /// Appends an event: the host's fields (type, run_id, seq, ts) first and the engine's fields after them.
     /// Returns null when the log is already closed: nothing may follow a terminal event.
     /// </summary>
     public StoredEvent? Append(string type, JsonObject? fields, bool terminal)
@@ -45,7 +43,7 @@ public sealed class RunEventLog
         {
             if (IsClosed) return null;
             var seq = (_events.Count == 0 ? 0 : _events[^1].Seq) + 1;
-            stored = new StoredEvent(seq, type, Serialize(type, seq, fields));
+            stored = new StoredEvent(seq, type, SerializeTail(fields));
             _events.Add(stored);
             if (terminal) IsClosed = true;
             wake = _changed;
@@ -78,33 +76,25 @@ public sealed class RunEventLog
         }
     }
 
-    public List<StoredEvent> Snapshot()
-    {
-        lock (_gate) return [.. _events];
-    }
-
+    /// <summary>The index of the first event whose seq is above <paramref name="afterSeq"/> (binary search: seqs only grow).</summary>
     private int IndexAfter(long afterSeq)
     {
-        if (afterSeq <= 0 || _events.Count == 0) return 0;
-        // Contiguous in practice; the search keeps replay right even if a crash left a gap in a persisted log.
-        var first = _events[0].Seq;
-        var guess = (int)Math.Min(afterSeq - first + 1, _events.Count);
-        if (guess >= 0 && guess <= _events.Count && (guess == 0 || _events[guess - 1].Seq <= afterSeq) && (guess == _events.Count || _events[guess].Seq > afterSeq))
-            return guess;
-        var index = 0;
-        while (index < _events.Count && _events[index].Seq <= afterSeq) index++;
-        return index;
+        int low = 0, high = _events.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (_events[middle].Seq <= afterSeq) low = middle + 1;
+            else high = middle;
+        }
+        return low;
     }
 
-    private byte[] Serialize(string type, long seq, JsonObject? fields)
+    private static byte[] SerializeTail(JsonObject? fields)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, ApiResults.WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WriteString("run_id", _runId);
-            writer.WriteNumber("seq", seq);
             writer.WriteString("ts", ApiResults.Timestamp(DateTimeOffset.UtcNow));
             if (fields is not null)
             {
@@ -118,6 +108,7 @@ public sealed class RunEventLog
             }
             writer.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
+        // Without the opening brace: SseEndpoint writes {"type","run_id","seq", in front of it.
+        return buffer.WrittenSpan[1..].ToArray();
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Globalization;
 using System.Text;
 using CompassPS.LocalServer.Api;
@@ -15,6 +17,8 @@ namespace CompassPS.LocalServer.Streams;
 public static class SseEndpoint
 {
     private const int BatchSize = 512;
+    private static readonly ConcurrentDictionary<string, byte[]> EncodedTypes = new(StringComparer.Ordinal);
+    private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly byte[] KeepAlive = ": keepalive\n\n"u8.ToArray();
 
     public static async Task StreamAsync(HttpContext context, string runId, DataStore store, ServerOptions options)
@@ -59,7 +63,7 @@ public static class SseEndpoint
                 log.ReadAfter(after, batch, cutAfter > 0 ? Math.Min(BatchSize, cutAfter - sent) : BatchSize);
                 if (batch.Count > 0)
                 {
-                    foreach (var stored in batch) WriteFrame(writer, stored);
+                    foreach (var stored in batch) WriteFrame(writer, runId, stored);
                     after = batch[^1].Seq;
                     sent += batch.Count;
                     await writer.FlushAsync(aborted);
@@ -95,16 +99,27 @@ public static class SseEndpoint
         return long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out after) && after >= 0;
     }
 
-    private static void WriteFrame(IBufferWriter<byte> writer, StoredEvent stored)
+    private static void WriteFrame(IBufferWriter<byte> writer, string runId, StoredEvent stored)
     {
+        var seq = stored.Seq.ToString(CultureInfo.InvariantCulture);
         Write(writer, "id: ");
-        Write(writer, stored.Seq.ToString(CultureInfo.InvariantCulture));
+        Write(writer, seq);
         Write(writer, "\nevent: ");
         Write(writer, stored.Type);
-        Write(writer, "\ndata: ");
-        writer.Write(stored.Data);
+        Write(writer, "\ndata: {\"type\":");
+        writer.Write(EncodedType(stored.Type));
+        Write(writer, ",\"run_id\":\"");
+        Write(writer, runId);
+        Write(writer, "\",\"seq\":");
+        Write(writer, seq);
+        Write(writer, ",");
+        writer.Write(stored.Tail);
         Write(writer, "\n\n");
     }
+
+    /// <summary>The JSON string of an event type, quoted and escaped once per type.</summary>
+    private static byte[] EncodedType(string type) =>
+        EncodedTypes.GetOrAdd(type, t => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(t, JsonOptions)));
 
     private static void Write(IBufferWriter<byte> writer, string text)
     {

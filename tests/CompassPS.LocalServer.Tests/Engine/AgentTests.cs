@@ -46,9 +46,9 @@ public sealed class AgentTests
         var result = await harness.RunAsync(ChatAgent(LookupTool), JsonValue.Create("find whales"));
 
         var started = harness.Sink.RootEvents.Single(recorded => recorded.Type == "tool_call.started");
-        Assert.Equal("demo_lookup", started.Fields["tool"]!.GetValue<string>());
+        Assert.Equal("demo-lookup", started.Fields["tool"]!.GetValue<string>());
         Assert.Equal("""{"query":"find whales"}""", started.Fields["args"]!.ToJsonString());
-        Assert.Contains("The tool demo_lookup returned: Reference notes for 'find whales'", result.Output!.GetValue<string>());
+        Assert.Contains("The tool demo-lookup returned: Reference notes for 'find whales'", result.Output!.GetValue<string>());
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class AgentTests
 
         var approval = Assert.Single(harness.Sink.Approvals);
         Assert.Equal("agent", approval.NodeId);
-        Assert.Equal("demo_lookup", approval.Tool);
+        Assert.Equal("demo-lookup", approval.Tool);
         Assert.Equal("""{"query":"find whales"}""", approval.Args!.ToJsonString());
         Assert.Contains("returned: Reference notes", result.Output!.GetValue<string>());
     }
@@ -84,7 +84,7 @@ public sealed class AgentTests
         var failure = await Assert.ThrowsAsync<RunFailedException>(
             () => harness.RunAsync(ChatAgent(LookupTool + "\n    tools_require_approval: true"), JsonValue.Create("find whales")));
 
-        Assert.Equal("the call of the tool 'demo_lookup' was rejected: not today", failure.Message);
+        Assert.Equal("the call of the tool 'demo-lookup' was rejected: not today", failure.Message);
         Assert.Equal("agent", failure.NodeId);
         Assert.Empty(harness.Sink.Children);
         Assert.DoesNotContain(harness.Sink.Events, recorded => recorded.Type.StartsWith("tool_call."));

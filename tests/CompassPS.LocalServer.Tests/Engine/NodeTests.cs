@@ -355,4 +355,35 @@ public sealed class NodeTests
 
         Assert.StartsWith("could not reach the HTTP integration 'gone'", failure.Message);
     }
+    [Fact]
+    public async Task AFailingBranch_FailsTheRunWithItsError_AndCancelsTheOtherBranch()
+    {
+        var definition = $$"""
+            name: two branches
+            nodes:
+              - { id: input, type: component, component_type: input }
+              - id: slow
+                type: agent
+                model: { connection_id: {{SeedWorkflows.LocalProviderConnectionId}} }
+                inputs: { input: { kind: ref, source: input, path: $.message } }
+              - id: broken
+                type: workflow
+                workflow_id: {{SeedWorkflows.DemoLookupId}}
+                inputs: { wrong: { kind: ref, source: input } }
+              - id: output
+                type: component
+                component_type: output
+                config: { mode: structured, fields: [ { name: a }, { name: b } ] }
+                inputs: { a: { kind: ref, source: slow }, b: { kind: ref, source: broken } }
+            """;
+        var harness = new EngineHarness(delayScale: 1);
+
+        var failure = await Assert.ThrowsAsync<RunFailedException>(() => harness.RunAsync(definition, JsonValue.Create("many words to stream slowly here")));
+
+        Assert.Equal("broken", failure.NodeId);
+        var rootSteps = harness.Sink.Steps.Where(step => step.RunId == "run-root").ToDictionary(step => step.Start.NodeId, step => step.End?.Status);
+        Assert.Equal("failed", rootSteps["broken"]);
+        Assert.Equal("cancelled", rootSteps["slow"]);
+        Assert.False(rootSteps.ContainsKey("output"));
+    }
 }

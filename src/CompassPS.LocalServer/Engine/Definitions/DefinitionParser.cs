@@ -132,6 +132,9 @@ public static class DefinitionParser
             }
         }
 
+        var batchConcurrency = raw["batch_concurrency"];
+        var concurrencyIsValid = batchConcurrency is null
+            || (batchConcurrency is JsonValue concurrencyValue && concurrencyValue.TryGetValue<long>(out var concurrency) && concurrency is >= 1 and <= 100);
         var dependencies = inputs.SelectMany(input => input.Value.SourceNodeIds()).Distinct(StringComparer.Ordinal).ToList();
 
         return new NodeDefinition
@@ -142,12 +145,10 @@ public static class DefinitionParser
             Inputs = inputs,
             Config = config,
             PromptTemplate = promptTemplate,
-            HasConfig = raw["config"] is JsonObject,
             AuthoredDependsOn = (JsonValues.GetArray(raw, "depends_on") ?? []).Select(JsonValues.ToText).Where(text => text.Length > 0).ToList(),
             ComponentType = JsonValues.GetString(raw, "component_type"),
             Action = JsonValues.GetString(raw, "action"),
             AgentId = JsonValues.GetString(raw, "agent_id") is { Length: > 0 } agentId ? agentId : null,
-            HasModel = model is not null,
             ModelConnectionId = JsonValues.GetString(model, "connection_id"),
             ModelName = JsonValues.GetString(model, "model"),
             SystemPrompt = JsonValues.GetString(raw, "system_prompt"),
@@ -156,6 +157,9 @@ public static class DefinitionParser
             ConversationHistory = JsonValues.GetBool(raw, "conversation_history"),
             ResponseFormat = UnwrapResponseFormat(JsonValues.GetObject(raw, "response_format")),
             ToolsRequireApproval = JsonValues.GetBool(raw, "tools_require_approval"),
+            BatchOver = JsonValues.GetString(raw, "batch_over") is { Length: > 0 } batchOver ? batchOver.Trim() : null,
+            BatchConcurrency = concurrencyIsValid && batchConcurrency is not null ? (int)batchConcurrency.GetValue<long>() : NodeDefinition.DefaultBatchConcurrency,
+            InvalidBatchConcurrency = concurrencyIsValid ? null : batchConcurrency?.DeepClone(),
             IntegrationType = JsonValues.GetString(raw, "integration_type"),
             ConnectionId = JsonValues.GetString(raw, "connection_id"),
             WorkflowId = JsonValues.GetString(raw, "workflow_id") is { Length: > 0 } workflowId ? workflowId : null,
@@ -222,7 +226,7 @@ public static class DefinitionParser
                 continue;
             }
 
-            tools.Add(new ToolSpec(source, kind, target, JsonValues.GetString(spec, "name"), JsonValues.GetString(spec, "description"), spec));
+            tools.Add(new ToolSpec(source, kind, target, JsonValues.GetString(spec, "name"), JsonValues.GetString(spec, "description")));
         }
 
         return tools;

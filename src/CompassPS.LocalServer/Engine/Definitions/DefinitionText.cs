@@ -11,6 +11,9 @@ public static class DefinitionText
 {
     private const int MaxDepth = 64;
 
+    // YAML aliases can repeat a subtree many times over; a budget keeps an alias bomb from exhausting memory.
+    private const int MaxYamlNodes = 200_000;
+
     /// <summary>The parsed tree, or null with <paramref name="error"/> saying where the text is broken.</summary>
     public static JsonNode? Parse(string? text, out string error)
     {
@@ -50,7 +53,8 @@ public static class DefinitionText
                 return null;
             }
 
-            return Convert(stream.Documents[0].RootNode, 0);
+            var budget = MaxYamlNodes;
+            return Convert(stream.Documents[0].RootNode, 0, ref budget);
         }
         catch (YamlException exception)
         {
@@ -64,11 +68,16 @@ public static class DefinitionText
         }
     }
 
-    private static JsonNode? Convert(YamlNode node, int depth)
+    private static JsonNode? Convert(YamlNode node, int depth, ref int budget)
     {
         if (depth > MaxDepth)
         {
             throw new InvalidOperationException($"it nests deeper than {MaxDepth} levels");
+        }
+
+        if (--budget < 0)
+        {
+            throw new InvalidOperationException($"it expands to more than {MaxYamlNodes} values (through aliases?)");
         }
 
         switch (node)
@@ -78,7 +87,7 @@ public static class DefinitionText
                 foreach (var (key, value) in mapping.Children)
                 {
                     var name = key is YamlScalarNode scalarKey ? scalarKey.Value ?? "" : key.ToString();
-                    obj[name] = Convert(value, depth + 1); // a repeated key keeps its last value
+                    obj[name] = Convert(value, depth + 1, ref budget); // a repeated key keeps its last value
                 }
 
                 return obj;
@@ -86,7 +95,7 @@ public static class DefinitionText
                 var array = new JsonArray();
                 foreach (var item in sequence.Children)
                 {
-                    array.Add(Convert(item, depth + 1));
+                    array.Add(Convert(item, depth + 1, ref budget));
                 }
 
                 return array;

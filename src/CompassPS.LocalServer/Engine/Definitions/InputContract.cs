@@ -112,7 +112,7 @@ public sealed class InputContract
         if (input is not JsonObject given)
         {
             var expected = Fields.Count > 0 ? $" with the fields {string.Join(", ", Fields.Select(field => $"'{field.Name}'"))}" : "";
-            throw new RunFailedException($"input_data must be an object{expected}, but it is {Article(JsonValues.TypeName(input))}", nodeId);
+            throw new RunFailedException($"input_data must be an object{expected}, but it is {JsonValues.WithArticle(JsonValues.TypeName(input))}", nodeId);
         }
 
         foreach (var field in Fields)
@@ -130,7 +130,7 @@ public sealed class InputContract
             if (!JsonValues.Fits(value, field.Type))
             {
                 throw new RunFailedException(
-                    $"input_data field '{field.Name}' must be {Article(field.Type)}, but it is {Article(JsonValues.TypeName(value))}", nodeId);
+                    $"input_data field '{field.Name}' must be {JsonValues.WithArticle(field.Type)}, but it is {JsonValues.WithArticle(JsonValues.TypeName(value))}", nodeId);
             }
         }
 
@@ -169,11 +169,4 @@ public sealed class InputContract
             ["required"] = new JsonArray(Fields.Where(field => field.Required).Select(field => (JsonNode)JsonValue.Create(field.Name)).ToArray()),
         };
     }
-
-    private static string Article(string typeName) => typeName switch
-    {
-        "null" => "missing (null)",
-        "integer" or "object" or "array" => $"an {typeName}",
-        _ => $"a {typeName}",
-    };
 }

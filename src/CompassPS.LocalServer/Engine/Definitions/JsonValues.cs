@@ -66,6 +66,14 @@ public static class JsonValues
                 && Math.Floor(real) == real && !double.IsInfinity(real));
     }
 
+    /// <summary>A type name with its article, for messages ("an integer", "a string", "missing (null)").</summary>
+    public static string WithArticle(string typeName) => typeName switch
+    {
+        "null" => "missing (null)",
+        "integer" or "object" or "array" => $"an {typeName}",
+        _ => $"a {typeName}",
+    };
+
     /// <summary>Whether a value fits a schema field type (integer is also a number; file is an attachment descriptor object).</summary>
     public static bool Fits(JsonNode? value, string schemaType)
     {

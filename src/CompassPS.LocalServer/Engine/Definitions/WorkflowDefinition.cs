@@ -47,16 +47,16 @@ public sealed class NodeDefinition
 
     public IReadOnlyList<KeyValuePair<string, Binding>> Inputs { get; init; } = [];
     public JsonObject Config { get; init; } = [];
-    public bool HasConfig { get; init; }
     public IReadOnlyList<string> AuthoredDependsOn { get; init; } = [];
 
     // component
     public string? ComponentType { get; init; }
+
+    /// <summary>The capability of a component, or an integration's operation (for HTTP: the method when none is bound).</summary>
     public string? Action { get; init; }
 
     // agent
     public string? AgentId { get; init; }
-    public bool HasModel { get; init; }
     public string? ModelConnectionId { get; init; }
     public string? ModelName { get; init; }
     public string? SystemPrompt { get; init; }
@@ -65,6 +65,17 @@ public sealed class NodeDefinition
     public bool ConversationHistory { get; init; }
     public JsonObject? ResponseFormat { get; init; }
     public bool ToolsRequireApproval { get; init; }
+
+    /// <summary>What an agent batches over: "$" (its input is a list) or a field of its input; null for no batching.</summary>
+    public string? BatchOver { get; init; }
+
+    /// <summary>How many batch items an agent runs at once (Compass's default is 5).</summary>
+    public int BatchConcurrency { get; init; } = DefaultBatchConcurrency;
+
+    /// <summary>The authored batch_concurrency when it is not a whole number of 1 or more (validation reports it).</summary>
+    public JsonNode? InvalidBatchConcurrency { get; init; }
+
+    public const int DefaultBatchConcurrency = 5;
 
     // integration
     public string? IntegrationType { get; init; }
@@ -86,7 +97,7 @@ public sealed class NodeDefinition
 }
 
 /// <summary>An agent tool: <c>workflow:&lt;id&gt;</c>, <c>agent:&lt;id&gt;</c> or <c>integration:&lt;connection id&gt;</c>.</summary>
-public sealed record ToolSpec(string Source, string Kind, string TargetId, string? Name, string? Description, JsonObject Raw)
+public sealed record ToolSpec(string Source, string Kind, string TargetId, string? Name, string? Description)
 {
     public const string WorkflowKind = "workflow";
     public const string AgentKind = "agent";

@@ -50,9 +50,55 @@ public sealed class AgentNodeRunner(RunContext context, NodeDefinition node, str
             ? resolved
             : throw new RunFailedException(
                 $"the agent '{node.DisplayName}' names no model and its provider connection '{connection.Name}' has no default model", node.Id);
-        var chatModel = ChatModels.Create(connection, context.Options);
+        var chatModel = ChatModels.Create(connection, ResolveGateway(connection), context.Options);
         var tools = BuildTools();
+        var userInput = UserInput(inputs);
+        if (node.BatchOver is not { } axis)
+        {
+            return await ConverseAsync(chatModel, modelName, tools, userInput, cancellationToken);
+        }
 
+        // batch_over: one conversation per item of the axis, at most batch_concurrency at a time, answers in item order.
+        var items = BatchItems(userInput, axis);
+        var answers = new JsonNode?[items.Count];
+        using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(node.BatchConcurrency);
+        await Task.WhenAll(items.Select(async (item, index) =>
+        {
+            await slots.WaitAsync(stopAll.Token);
+            try
+            {
+                answers[index] = await ConverseAsync(chatModel, modelName, tools, item, stopAll.Token);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                await stopAll.CancelAsync();
+                throw;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
+        return new JsonArray(answers);
+    }
+
+    private List<JsonNode?> BatchItems(JsonNode? userInput, string axis)
+    {
+        var list = axis == "$" ? userInput : (userInput as JsonObject)?[axis];
+        if (list is not JsonArray array)
+        {
+            var what = axis == "$" ? "its input" : $"the field '{axis}' of its input";
+            throw new RunFailedException(
+                $"the agent '{node.DisplayName}' batches over {what}, which must be a list but is {JsonValues.WithArticle(JsonValues.TypeName(list))}", node.Id);
+        }
+
+        return array.Select(item => item?.DeepClone()).ToList();
+    }
+
+    /// <summary>One conversation: the model answers the user input, calling tools in rounds until it gives its answer.</summary>
+    private async Task<JsonNode?> ConverseAsync(IChatModel chatModel, string modelName, List<AgentTool> tools, JsonNode? userInput, CancellationToken cancellationToken)
+    {
         var messages = new List<ChatMessage>();
         if (!string.IsNullOrWhiteSpace(node.SystemPrompt))
         {
@@ -75,7 +121,7 @@ public sealed class AgentNodeRunner(RunContext context, NodeDefinition node, str
             }
         }
 
-        messages.Add(new ChatMessage(ChatRoles.User, MessageText(UserInput(inputs))));
+        messages.Add(new ChatMessage(ChatRoles.User, MessageText(userInput)));
 
         for (var round = 0; round <= MaxToolRounds; round++)
         {
@@ -136,6 +182,20 @@ public sealed class AgentNodeRunner(RunContext context, NodeDefinition node, str
         }
 
         return connection;
+    }
+
+    private ConnectionRecord? ResolveGateway(ConnectionRecord provider)
+    {
+        if (ChatModels.GatewayIdOf(provider) is not { } gatewayId)
+        {
+            return null;
+        }
+
+        var gateway = context.Catalog.FindConnection(context.Run.ProjectId, gatewayId)
+            ?? throw new RunFailedException($"the provider connection '{provider.Name}' goes through the gateway '{gatewayId}', which does not exist", node.Id);
+        return gateway.Status == InactiveStatus
+            ? throw new RunFailedException($"the provider connection '{provider.Name}' goes through the gateway '{gateway.Name}', which is inactive", node.Id)
+            : gateway;
     }
 
     /// <summary>What the agent is asked: its one bound parameter, or 'input' among several, or all of them as an object.</summary>

@@ -143,6 +143,10 @@ public static class HttpIntegration
         {
             throw new RunFailedException($"could not reach the HTTP integration '{connection.Name}': {Redact(exception.Message, secrets)}", nodeId);
         }
+        catch (IOException exception)
+        {
+            throw new RunFailedException($"the connection to the HTTP integration '{connection.Name}' broke off: {Redact(exception.Message, secrets)}", nodeId);
+        }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new RunFailedException($"the HTTP integration '{connection.Name}' did not answer in time", nodeId);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text.Json.Nodes;
 using CompassPS.LocalServer.Engine.Definitions;
 
@@ -40,7 +41,7 @@ public sealed class RunExecution
     private readonly WorkflowDefinition _definition;
     private readonly ConcurrentDictionary<string, JsonNode?> _outputs = new(StringComparer.Ordinal);
     private readonly BindingEvaluator _bindings;
-    private RunFailedException? _firstFailure;
+    private ExceptionDispatchInfo? _firstFailure;
 
     public RunExecution(RunContext context, WorkflowDefinition definition)
     {
@@ -67,8 +68,9 @@ public sealed class RunExecution
         }
         catch (Exception) when (_firstFailure is not null || cancellationToken.IsCancellationRequested)
         {
+            // The other nodes' exceptions are only the cancellation that the first failure caused.
             cancellationToken.ThrowIfCancellationRequested();
-            throw _firstFailure!;
+            _firstFailure!.Throw();
         }
 
         var outputNode = _definition.Nodes.First(node => node.Type == NodeTypes.Component && node.ComponentType == ComponentTypes.Output);
@@ -93,9 +95,9 @@ public sealed class RunExecution
         {
             await RunNodeAsync(node, stopAll.Token);
         }
-        catch (RunFailedException failure)
+        catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            Interlocked.CompareExchange(ref _firstFailure, failure, null);
+            Interlocked.CompareExchange(ref _firstFailure, ExceptionDispatchInfo.Capture(failure), null);
             await stopAll.CancelAsync();
             throw;
         }
@@ -149,6 +151,17 @@ public sealed class RunExecution
         catch (OperationCanceledException)
         {
             await _context.Sink.StepFinishedAsync(stepId, new StepEnd(StepStatuses.Cancelled, null, "cancelled", tokens.Value), CancellationToken.None);
+            throw;
+        }
+        catch (Exception bug)
+        {
+            // Not the run's fault: the host reports it as an engine failure, but the step must not stay running.
+            var message = $"the local server failed while running '{node.DisplayName}': {bug.Message}";
+            await _context.Sink.StepFinishedAsync(stepId, new StepEnd(StepStatuses.Failed, null, message, tokens.Value), CancellationToken.None);
+            var failed = NodeFields(node);
+            failed["duration_ms"] = clock.ElapsedMilliseconds;
+            failed["error"] = message;
+            await _context.EmitAsync(EventTypes.NodeFailed, failed, CancellationToken.None);
             throw;
         }
     }

@@ -10,7 +10,8 @@ namespace CompassPS.LocalServer.Engine.Providers;
 /// A provider that speaks the OpenAI chat completions API (OpenAI, LM Studio, Ollama, ...): POST
 /// <c>{base_url}/chat/completions</c> with <c>stream: true</c>, reading the server-sent deltas as they arrive.
 /// </summary>
-public sealed class OpenAiCompatibleChatModel(HttpClient http, string baseUrl, JsonObject credentials, string connectionName) : IChatModel
+public sealed class OpenAiCompatibleChatModel(
+    HttpClient http, string baseUrl, IReadOnlyDictionary<string, string> headers, IReadOnlyList<string> secrets, string connectionName) : IChatModel
 {
     private const int MaxErrorBodyChars = 500;
 
@@ -22,9 +23,9 @@ public sealed class OpenAiCompatibleChatModel(HttpClient http, string baseUrl, J
             Content = new StringContent(BuildBody(request).ToJsonString(), Encoding.UTF8, "application/json"),
         };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (JsonValues.GetString(credentials, "api_key") is { Length: > 0 } apiKey)
+        foreach (var (name, value) in headers)
         {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            message.Headers.TryAddWithoutValidation(name, value);
         }
 
         try
@@ -54,6 +55,10 @@ public sealed class OpenAiCompatibleChatModel(HttpClient http, string baseUrl, J
         catch (HttpRequestException exception)
         {
             throw new RunFailedException($"could not reach the provider '{connectionName}' at {endpoint}: {Redact(exception.Message)}");
+        }
+        catch (IOException exception)
+        {
+            throw new RunFailedException($"the connection to the provider '{connectionName}' broke off during its answer: {Redact(exception.Message)}");
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -132,9 +137,9 @@ public sealed class OpenAiCompatibleChatModel(HttpClient http, string baseUrl, J
 
     private static string Shorten(string text) => text.Length <= MaxErrorBodyChars ? text : text[..MaxErrorBodyChars] + "…";
 
-    // A provider may echo the request's key in an error; it must never reach a run's error or a log.
+    // A provider may echo the request's keys in an error; they must never reach a run's error or a log.
     private string Redact(string text) =>
-        JsonValues.GetString(credentials, "api_key") is { Length: > 0 } apiKey ? text.Replace(apiKey, "***", StringComparison.Ordinal) : text;
+        secrets.Aggregate(text, (current, secret) => current.Replace(secret, "***", StringComparison.Ordinal));
 
     /// <summary>Accumulates one turn from stream chunks (or one whole response): text, tool call fragments, usage.</summary>
     private sealed class TurnReader(Func<string, CancellationToken, Task> onText)

@@ -1,0 +1,116 @@
+<#
+.SYNOPSIS
+    Runs a Compass deployment once for every row of a CSV file and reports the outcome to the scheduler.
+.DESCRIPTION
+    Each row of the CSV file becomes the input of one run (its columns become the run's input fields).
+    The runs are dispatched concurrently, at most -ThrottleLimit at a time, and the script waits for all
+    of them to end. Every row is dispatched exactly once: a retried dispatch carries an idempotency key,
+    so a network hiccup never starts a row twice.
+
+    The script writes one object per run (Row, RunId, Status, Error, DurationMs), a summary line, and,
+    with -ReportPath, the same objects as a CSV report. Its exit code tells a scheduler what happened:
+        0  every row's run completed
+        1  at least one run failed or was cancelled, or a row could not be dispatched
+        2  the batch could not run at all (no such file, no connection, bad key, no such deployment)
+
+    It never prompts. The Compass URL and key come from the environment (see NOTES).
+.PARAMETER Path
+    The CSV file. Each row is one run's input; the first line names the input fields.
+.PARAMETER DeploymentId
+    The deployment to run. Find it with: Get-CompassDeployment | Format-Table Id, Name
+.PARAMETER ThrottleLimit
+    How many runs may be dispatched at once. Lower it if the server answers 429 (rate limited).
+.PARAMETER TimeoutSec
+    How long to wait for all runs to end. Runs still going after that are reported as not finished
+    (the runs themselves carry on in Compass).
+.PARAMETER ReportPath
+    Also write the per-run results to this CSV file.
+.EXAMPLE
+    pwsh -NoProfile -NonInteractive -File ./Invoke-NightlyBatch.ps1 -Path topics.csv -DeploymentId 33333333-3333-4333-8333-333333333333
+
+    Runs the deployment once per row of topics.csv (a file with a 'topic' column) and exits 0 if every run completed.
+.EXAMPLE
+    ./Invoke-NightlyBatch.ps1 -Path topics.csv -DeploymentId $id -ThrottleLimit 4 -ReportPath "nightly-$(Get-Date -Format yyyyMMdd).csv"
+
+    The same with at most 4 runs in flight, keeping a CSV report of every run.
+.NOTES
+    Set these in the scheduler, the CI job's secret variables or the Automation account, never in the script:
+        COMPASS_BASE_URL    e.g. https://compass.example.com
+        COMPASS_API_KEY     the project key
+        COMPASS_PROJECT_ID  optional
+    With a SecretManagement vault instead, connect first and this script uses that connection:
+        Connect-Compass -BaseUrl $url -ApiKey (Get-Secret -Name CompassKey)
+    See: Get-Help about_CompassPS
+#>
+#requires -Version 5.1
+#requires -Modules CompassPS
+
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)]
+    [string]$Path,
+
+    [Parameter(Mandatory)]
+    [string]$DeploymentId,
+
+    [ValidateRange(1, 64)]
+    [int]$ThrottleLimit = 8,
+
+    [ValidateRange(1, 86400)]
+    [int]$TimeoutSec = 3600,
+
+    [string]$ReportPath
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+try {
+    $rows = @(Import-Csv -Path $Path)
+    if ($rows.Count -eq 0) { throw "$Path has no rows." }
+    # Fail fast on a wrong id or key, before dispatching anything.
+    $deployment = Get-CompassDeployment -Id $DeploymentId
+}
+catch {
+    Write-Error "The batch could not start: $($_.Exception.Message)" -ErrorAction Continue
+    exit 2
+}
+
+Write-Verbose "Dispatching $($rows.Count) row(s) of $Path to deployment $($deployment.Name)"
+$dispatchErrors = @()
+# Dispatch errors (a row the server rejects) are collected and reported; they do not stop the other rows.
+$runs = @($rows | Start-CompassRun -DeploymentId $DeploymentId -ThrottleLimit $ThrottleLimit -Wait -TimeoutSec $TimeoutSec `
+        -ErrorAction SilentlyContinue -ErrorVariable dispatchErrors)
+
+$results = @(
+    foreach ($run in $runs) {
+        [pscustomobject]@{
+            Row        = $run.InputData | ConvertTo-Json -Compress -Depth 5
+            RunId      = $run.Id
+            Status     = $run.Status
+            Error      = if ($run.Error) { "$($run.Error)" } else { '' }
+            DurationMs = $run.DurationMs
+        }
+    }
+    foreach ($failure in $dispatchErrors) {
+        $errorId = $failure.FullyQualifiedErrorId.Split(',')[0]
+        [pscustomobject]@{
+            Row        = ''
+            RunId      = ''
+            # A timeout means the runs were dispatched but had not all ended in time.
+            Status     = if ($errorId -eq 'CompassPS.Timeout') { 'not finished' } else { 'not dispatched' }
+            Error      = "${errorId}: $($failure.Exception.Message)"
+            DurationMs = $null
+        }
+    }
+)
+$results
+
+if ($ReportPath) { $results | Export-Csv -Path $ReportPath -NoTypeInformation }
+
+$completed = @($runs | Where-Object Status -EQ 'completed').Count
+$failed = @($runs | Where-Object Status -NE 'completed').Count
+Write-Host ("Nightly batch: {0} row(s), {1} completed, {2} failed or cancelled, {3} not dispatched or not finished within {4} s." -f
+    $rows.Count, $completed, $failed, ($rows.Count - $runs.Count), $TimeoutSec)
+foreach ($r in $results) { if ($r.Status -ne 'completed') { Write-Warning "Run '$($r.RunId)' $($r.Status): $($r.Error)" } }
+exit [int]($completed -ne $rows.Count)
