@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
