@@ -369,6 +369,15 @@ Describe 'Get-CompassRunSummary' {
         $completions = TabExpansion2 -inputScript $line -cursorColumn $line.Length
         $completions.CompletionMatches.CompletionText | Should -Be @('24h')
     }
+
+    It 'completes -DeploymentId and -WorkflowId from their names' {
+        $line = 'Get-CompassRunSummary -DeploymentId demo-res'
+        $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $completions.CompletionText | Should -Be @($researchDeployment)
+        $completions[0].ListItemText | Should -Match 'demo-research'
+        $line = 'Get-CompassRunSummary -WorkflowId cha'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($chainWorkflow.id)
+    }
 }
 
 Describe 'Not connected, and secrets' {

@@ -19,10 +19,12 @@ namespace CompassPS.Commands
         public string[]? Window { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         [ValidateNotNullOrEmpty]
         public string? WorkflowId { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(DeploymentIdCompleter))]
         [ValidateNotNullOrEmpty]
         public string? DeploymentId { get; set; }
 
