@@ -29,6 +29,7 @@ namespace CompassPS.Client
                 cancellationToken.ThrowIfCancellationRequested();
                 Exception? failure = null;
                 var endedCleanly = false;
+                var progressed = false;
                 EventConnection? connection = null;
                 try
                 {
@@ -71,6 +72,7 @@ namespace CompassPS.Client
                             }
                             last = next.Seq;
                             failures = 0;
+                            progressed = true;
                             yield return next;
                             if (next.IsTerminal) yield break;
                         }
@@ -79,8 +81,14 @@ namespace CompassPS.Client
 
                 if (endedCleanly)
                 {
-                    // The server closed the stream without the run's final event. If the run has ended, its final
-                    // event is not coming: report the end from the run itself.
+                    // Closed before the run's final event (a proxy's or server's limit): resume at once from the last
+                    // event. Only a stream that closes with nothing new for a run that has ended will never bring its
+                    // final event: report the end from the run itself.
+                    if (progressed)
+                    {
+                        if (_log.IsVerboseEnabled) _log.Verbose($"Run {runId}: the stream closed after event {last}; reconnecting.");
+                        continue;
+                    }
                     var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
                     if (run.IsTerminal)
                     {

@@ -160,8 +160,9 @@ namespace CompassPS.Client
             var text = Encoding.UTF8.GetString(body, 0, length);
             var builder = new StringBuilder(text.Length + 1);
             foreach (var ch in text) builder.Append(char.IsControl(ch) ? ' ' : ch);
-            if (body.Length > length) builder.Append('…');
-            return builder.ToString().Trim();
+            var preview = builder.ToString().Trim();
+            if (preview.Length == 0) return "(only white space)";
+            return body.Length > length ? preview + "…" : preview;
         }
 
         public static CompassErrorKind KindOf(HttpStatusCode status, string? code)
