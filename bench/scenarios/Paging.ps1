@@ -24,7 +24,7 @@ $headers = @{ Authorization = "Bearer $env:COMPASS_API_KEY" }
 
 $clock = [Diagnostics.Stopwatch]::StartNew()
 Write-Host ("  [paging] seeding {0:N0} runs" -f $Runs)
-$null = [CompassPS.Bench.Tools.RunSeeder]::CreateRuns($http, $lookup, $Runs, 8, '{"query":"page {0}"}')
+$null = [CompassPS.Bench.Tools.RunSeeder]::CreateRuns($http, $lookup, $Runs, 16, '{"query":"page {0}"}')
 [CompassPS.Bench.Tools.RunSeeder]::WaitUntilIdle($http, [TimeSpan]::FromSeconds(300))
 Write-Host ("  [paging] seeded in {0:N1} s" -f $clock.Elapsed.TotalSeconds)
 

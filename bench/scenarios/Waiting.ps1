@@ -31,20 +31,22 @@ $session = [Microsoft.PowerShell.Commands.WebRequestSession]::new()
 $table = @(1..$Runs | ForEach-Object { [pscustomobject]@{ topic = "waiting benchmark row $_" } })
 $pageBound = [int][Math]::Ceiling($Runs / 200)
 
-function Get-Polls([CompassPS.Bench.Tools.ProxiedRequest[]]$Requests) {
-    # Requests closer together than 150 ms belong to one poll: both waiters sleep at least 250 ms between polls.
+function Get-Polls([CompassPS.Bench.Tools.ProxiedRequest[]]$Requests, [scriptblock]$StartsPoll) {
+    # The number of requests in each poll, a poll starting at each request for which $StartsPoll is true.
     $polls = [System.Collections.Generic.List[int]]::new()
-    $gap = [Diagnostics.Stopwatch]::Frequency * 0.150
-    $previous = $null
     foreach ($r in ($Requests | Sort-Object Timestamp)) {
-        if ($null -eq $previous -or ($r.Timestamp - $previous) -gt $gap) { $polls.Add(0) }
+        if ($polls.Count -eq 0 -or (& $StartsPoll $r)) { $polls.Add(0) }
         $polls[$polls.Count - 1]++
-        $previous = $r.Timestamp
     }
     , $polls.ToArray()
 }
 
-function Measure-Wait([string]$Name, [scriptblock]$Dispatch, [scriptblock]$Wait) {
+# Wait-CompassRun's polls each list from the newest run (offset 0); the naive loop's sweeps are separated by its sleep.
+$listStart = { param($r) $r.PathAndQuery -match '^/v1/runs/\?(.*&)?offset=0(&|$)' }
+$gap = [Diagnostics.Stopwatch]::Frequency * ($PollIntervalSec / 2)
+$sweepStart = { param($r) $null -ne $script:previous -and ($r.Timestamp - $script:previous) -gt $gap; $script:previous = $r.Timestamp }
+
+function Measure-Wait([string]$Name, [scriptblock]$Dispatch, [scriptblock]$Wait, [scriptblock]$StartsPoll) {
     [CompassPS.Bench.Tools.RunSeeder]::WaitUntilIdle($http, [TimeSpan]::FromSeconds(120))
     $dispatched = & $Dispatch
     $proxy.Clear()
@@ -53,7 +55,8 @@ function Measure-Wait([string]$Name, [scriptblock]$Dispatch, [scriptblock]$Wait)
     $requests = $proxy.Requests
     if ($finished.Count -ne $Runs) { throw "$Name returned $($finished.Count) runs, not $Runs" }
     $lastDone = ($finished | ForEach-Object { [DateTimeOffset]$_.CompletedAt } | Measure-Object -Maximum).Maximum
-    $polls = Get-Polls $requests
+    $script:previous = $null
+    $polls = Get-Polls $requests $StartsPoll
     $figures = [pscustomobject]@{
         Requests = $requests.Count; Polls = $polls.Count; MaxPerPoll = ($polls | Measure-Object -Maximum).Maximum
         LagSec = ($end - $lastDone).TotalSeconds
@@ -72,7 +75,7 @@ for ($round = 0; $round -lt $Rounds; $round++) {
         if ($name -eq $compass) {
             $results[$name] += Measure-Wait $name `
                 { @($table | Start-CompassRun -DeploymentId $research -ThrottleLimit 16 -Context $direct) } `
-                { param($runs) $runs | Wait-CompassRun -Context $proxied }
+                { param($runs) $runs | Wait-CompassRun -Context $proxied } $listStart
         }
         else {
             $results[$name] += Measure-Wait $name `
@@ -90,7 +93,7 @@ for ($round = 0; $round -lt $Rounds; $round++) {
                         }
                         if ($pending.Count -gt 0) { Start-Sleep -Seconds $PollIntervalSec }
                     }
-                }
+                } $sweepStart
         }
     }
 }
@@ -114,7 +117,7 @@ $checks = @(
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'waiting'
     title       = '5. Waiting'
-    description = "$Runs runs of the seeded demo-research deployment dispatched (untimed), then waited for through a counting loopback proxy; $Rounds rounds alternating. A poll is a burst of requests with no gap over 150 ms; the naive loop sleeps $PollIntervalSec s between sweeps. Lag: end of the wait minus the latest completed_at."
+    description = "$Runs runs of the seeded demo-research deployment dispatched (untimed), then waited for through a counting loopback proxy; $Rounds rounds alternating. A Wait-CompassRun poll starts with each list request at offset 0; a naive sweep, after each pause of over half its $PollIntervalSec s sleep. Lag: end of the wait minus the latest completed_at."
     candidates  = @(
         foreach ($name in $compass, $naive) {
             New-CandidateResult -Name "$name, requests while waiting" -Values ([double[]]$results[$name].Requests) -Unit 'requests'

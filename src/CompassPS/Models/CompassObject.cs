@@ -28,6 +28,14 @@ namespace CompassPS
             }
         }
 
+        /// <summary>Keeps one field that the model does not name (for models that read their fields in one pass).</summary>
+        protected void KeepUnknownField(JsonProperty property) => KeepUnknownField(property.Name, property.Value);
+
+        protected void KeepUnknownField(string name, JsonElement value)
+        {
+            (_additional ??= new List<KeyValuePair<string, object?>>()).Add(new KeyValuePair<string, object?>(name, JsonValues.ToPowerShell(value)));
+        }
+
         /// <summary>The object as written to the pipeline: the model plus a note property per unknown field.</summary>
         public PSObject ToPSObject()
         {
