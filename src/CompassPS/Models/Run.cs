@@ -69,6 +69,9 @@ namespace CompassPS
         /// <summary>A run known only by id (e.g. a string piped to Wait-CompassRun); its state is fetched before use.</summary>
         internal static Run Placeholder(string id) => new Run { Id = id };
 
+        /// <summary>Kept for the models that read their JSON values through it; same as <see cref="JsonValues.Field"/>.</summary>
+        internal static object? Value(JsonElement json, string name) => JsonValues.Field(json, name);
+
         public override string ToString() => Id;
     }
 
