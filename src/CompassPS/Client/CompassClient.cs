@@ -333,7 +333,7 @@ namespace CompassPS.Client
                 return InvalidResponse(request, response, body, $"the server answered {(int)status} {response.ReasonPhrase} with a body that is not a Compass error.");
             }
             var kind = ResponseDecoding.KindOf(status, error.Code);
-            var serverText = error.Message ?? response.ReasonPhrase ?? status.ToString();
+            var serverText = (error.Message ?? response.ReasonPhrase ?? status.ToString()).TrimEnd('.', ' ');
             var code = error.Code is null ? "" : $" [{error.Code}]";
             return new CompassApiException(kind, $"{request.Describe()}: {serverText} (HTTP {(int)status}{code}).")
             {

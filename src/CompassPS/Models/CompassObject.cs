@@ -14,7 +14,7 @@ namespace CompassPS
         private List<KeyValuePair<string, object?>>? _additional;
 
         /// <summary>Fields the model does not name, by wire name.</summary>
-        public IReadOnlyList<KeyValuePair<string, object?>> AdditionalFields =>
+        internal IReadOnlyList<KeyValuePair<string, object?>> AdditionalFields =>
             (IReadOnlyList<KeyValuePair<string, object?>>?)_additional ?? System.Array.Empty<KeyValuePair<string, object?>>();
 
         /// <summary>Keeps every field of <paramref name="json"/> whose name is not in <paramref name="known"/>.</summary>
