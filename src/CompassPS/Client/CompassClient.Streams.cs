@@ -29,6 +29,7 @@ namespace CompassPS.Client
                 cancellationToken.ThrowIfCancellationRequested();
                 Exception? failure = null;
                 var endedCleanly = false;
+                var progressed = false;
                 EventConnection? connection = null;
                 try
                 {
@@ -71,16 +72,24 @@ namespace CompassPS.Client
                             }
                             last = next.Seq;
                             failures = 0;
+                            progressed = true;
                             yield return next;
                             if (next.IsTerminal) yield break;
                         }
                     }
                 }
 
+                if (endedCleanly && progressed)
+                {
+                    // Closed mid-run after delivering events (a proxy's or server's cut): resume at once. The run may
+                    // have ended meanwhile; a finished run's stream replays the rest and closes, so nothing is lost.
+                    if (_log.IsVerboseEnabled) _log.Verbose($"Run {runId}: the stream closed after event {last}; resuming from there.");
+                    continue;
+                }
                 if (endedCleanly)
                 {
-                    // The server closed the stream without the run's final event. If the run has ended, its final
-                    // event is not coming: report the end from the run itself.
+                    // The server closed the stream without the run's final event and without anything new. If the
+                    // run has ended, its final event is not coming: report the end from the run itself.
                     var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
                     if (run.IsTerminal)
                     {
