@@ -85,6 +85,18 @@ Describe 'Run lifecycle' {
         "$($run.Error)" | Should -Match 'topic'
     }
 
+    It 'says what is missing when no deployment or workflow is given, instead of prompting' {
+        { Start-CompassRun -InputData @{ topic = 'nowhere' } -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*-DeploymentId or -WorkflowId*' -ErrorId 'CompassPS.InvalidInput*'
+    }
+
+    It 'shows runs readably at 80 columns' {
+        $table = Get-CompassRun -First 3 | Format-Table | Out-String -Width 80
+        $lines = $table -split "\r?\n" | Where-Object { $_.Trim() }
+        $lines[0] | Should -Match '^Id\s+Status\s+Created\s+Elapsed\s+Tokens\s+Output'
+        $lines.Count | Should -Be 5 -Because 'one header line, one rule line and one line per run: nothing wraps'
+    }
+
     It 'filters with Where-Object like any object' {
         $completed = @(Get-CompassRun | Where-Object Status -EQ 'completed')
         $completed.Count | Should -BeGreaterThan 0
@@ -167,6 +179,14 @@ Describe 'Streaming' {
         (Get-CompassRun -Context $Slow -Id $run.Id).Status | Should -BeIn @('pending', 'running')
         # Idle pooled connections may stay; the stream's own connection must close.
         Wait-Until { (Get-OpenConnectionCount -Port $SlowPort) -le 1 } -TimeoutSec 10 | Should -BeTrue
+    }
+
+    It 'names tool calls and answer pieces by their node''s name, as the node events do' {
+        $run = Start-CompassRun -DeploymentId $DeploymentId -InputData @{ topic = 'names' } -Wait -TimeoutSec 60
+        $events = @($run | Watch-CompassRun)
+        $agentName = ($events | Where-Object { $_.Type -eq 'node.started' -and $_.NodeType -eq 'agent' }).NodeName
+        $agentName | Should -Not -BeNullOrEmpty
+        $events | Where-Object Type -In 'tool_call.started', 'output.delta' | ForEach-Object { $_.NodeName | Should -Be $agentName }
     }
 
     It 'Watch-CompassRun -PassThru ends with the finished run' {

@@ -115,10 +115,18 @@ namespace CompassPS.Commands
         protected void FollowRun(string runId, int? timeoutSec, Action<RunEvent> onEvent)
         {
             using var deadline = Deadline(timeoutSec);
+            // Only node.* events carry the node's name; tool calls and answer pieces name the node by id. Naming them
+            // the same way keeps a followed run readable (one name per node in the table and the live view).
+            var nodeNames = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
                 foreach (var e in Enumerate(Client.StreamRunEventsAsync(runId, 0, deadline.Token)))
                 {
+                    if (e.NodeId != null)
+                    {
+                        if (e.NodeName != null) nodeNames[e.NodeId] = e.NodeName;
+                        else if (nodeNames.TryGetValue(e.NodeId, out var name)) e.NodeName = name;
+                    }
                     onEvent(e);
                 }
             }

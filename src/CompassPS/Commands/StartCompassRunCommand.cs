@@ -26,9 +26,11 @@ namespace CompassPS.Commands
 
         /// <summary>
         /// A deployment or workflow from Get-CompassDeployment / Get-CompassWorkflow. Bound by type, so a workflow
-        /// (which also carries a DeploymentId) runs as a workflow, and a deployment as a deployment.
+        /// (which also carries a DeploymentId) runs as a workflow, and a deployment as a deployment. Not mandatory, so
+        /// that a command with no target at all gets a clear error instead of a prompt for this parameter (which a
+        /// user never types) or, in a runbook, a missing-parameter error naming it.
         /// </summary>
-        [Parameter(ParameterSetName = ByTargetSet, Mandatory = true, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = ByTargetSet, ValueFromPipeline = true)]
         [ValidateNotNull]
         public IRunTarget? InputObject { get; set; }
 
@@ -160,6 +162,11 @@ namespace CompassPS.Commands
                     break;
                 case IRunTarget other when ParameterSetName == ByTargetSet:
                     dispatch.DeploymentId = other.Id;
+                    break;
+                case null when ParameterSetName == ByTargetSet:
+                    ThrowTerminatingError(CompassErrors.Record(CompassErrorKind.InvalidInput,
+                        "Say what to run: -DeploymentId or -WorkflowId, or pipe in a deployment or workflow " +
+                        "(Get-CompassDeployment -DeploymentId <id> | Start-CompassRun -InputData ...).", null));
                     break;
                 default:
                     dispatch.DeploymentId = DeploymentId;

@@ -22,7 +22,7 @@ namespace CompassPS
         public string RunId { get; private set; } = "";
         public DateTimeOffset? Timestamp { get; private set; }
         public string? NodeId { get; private set; }
-        public string? NodeName { get; private set; }
+        public string? NodeName { get; internal set; }
         public string? NodeType { get; private set; }
         public string? Tool { get; private set; }
         public string? ToolCallId { get; private set; }
