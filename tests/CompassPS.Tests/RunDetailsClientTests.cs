@@ -35,6 +35,24 @@ public sealed class RunDetailsClientTests
     }
 
     [Fact]
+    public async Task A_tree_nested_deeper_than_the_JSON_parser_default_is_read()
+    {
+        // 60 steps deep: two JSON levels each, past System.Text.Json's default limit of 64.
+        const int depth = 60;
+        var json = new System.Text.StringBuilder();
+        for (var i = 0; i < depth; i++) json.Append($$"""{"id":"s{{i}}","kind":"node","name":"n{{i}}","status":"completed","children":[""");
+        json.Append("""{"id":"leaf","kind":"node","name":"leaf","status":"completed","children":[]}""");
+        for (var i = 0; i < depth; i++) json.Append("]}");
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle(c => ScriptedServer.Json(c, json.ToString()));
+
+        var step = await TestData.Client(server).GetRunTreeAsync("r1", default);
+        for (var i = 0; i < depth; i++) step = Assert.Single(step.Children);
+
+        Assert.Equal("leaf", step.Name);
+    }
+
+    [Fact]
     public async Task Decisions_post_the_comment_only_when_given()
     {
         await using var server = await ScriptedServer.StartAsync();

@@ -23,6 +23,9 @@ namespace CompassPS.Client
     /// </summary>
     public sealed partial class CompassClient
     {
+        // A run tree nests two JSON levels per step; sub-workflows nest all the way down, past the parser's default 64.
+        private static readonly JsonDocumentOptions DocumentOptions = new JsonDocumentOptions { MaxDepth = 512 };
+
         private static readonly MediaTypeHeaderValue JsonContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         private static readonly MediaTypeWithQualityHeaderValue EventStreamAccept = new MediaTypeWithQualityHeaderValue("text/event-stream");
 
@@ -122,7 +125,7 @@ namespace CompassPS.Client
             }
             try
             {
-                using var document = JsonDocument.Parse(body);
+                using var document = JsonDocument.Parse(body, DocumentOptions);
                 return map(document.RootElement);
             }
             catch (JsonException ex)
