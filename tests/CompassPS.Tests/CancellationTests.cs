@@ -131,7 +131,8 @@ public sealed class CancellationTests
         var (server, aborted) = await HangingServerAsync();
         await using var serverScope = server;
         using var ps = CmdletHost.Create();
-        ps.AddScript(Connect(server) + "Watch-CompassRun -Id r1 -TimeoutSec 1");
+        // Long enough for the first event to arrive first even on a loaded machine; the server then sends nothing more.
+        ps.AddScript(Connect(server) + "Watch-CompassRun -Id r1 -TimeoutSec 4");
         var output = await Task.Run(() => ps.Invoke());
         Assert.Single(output);
         var error = Assert.Single(ps.Streams.Error);
