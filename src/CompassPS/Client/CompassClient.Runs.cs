@@ -90,5 +90,9 @@ namespace CompassPS.Client
         /// <summary>GET /v1/runs/ page by page, newest first; each page is fetched when the caller asks for it.</summary>
         public IAsyncEnumerable<ListPage<Run>> ListRunsAsync(RunFilter filter, ulong skip, ulong? first, CancellationToken cancellationToken) =>
             ListAsync(RunsPath, (filter ?? new RunFilter()).ToQuery(), skip, first, Run.FromJson, cancellationToken);
+
+        /// <summary>Every run matching the filter, newest first, in pages of <paramref name="pageSize"/> (capped at the wire's largest).</summary>
+        internal IAsyncEnumerable<ListPage<Run>> ListRunsAsync(RunFilter filter, int pageSize, CancellationToken cancellationToken) =>
+            ListAsync(RunsPath, (filter ?? new RunFilter()).ToQuery(), 0, null, Run.FromJson, cancellationToken, pageSize);
     }
 }

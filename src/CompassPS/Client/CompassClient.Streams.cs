@@ -232,8 +232,7 @@ namespace CompassPS.Client
                     if (item.Data.Length == 0) continue; // an event with no data carries nothing to report
                     try
                     {
-                        using var document = JsonDocument.Parse(item.Data);
-                        Current = RunEvent.FromJson(document.RootElement, item.EventType, item.EventId, _runId);
+                        Current = RunEvent.Decode(item.Data, item.EventType, item.EventId, _runId);
                         return true;
                     }
                     catch (Exception ex) when (ex is JsonException || ex is JsonShapeException || ex is InvalidOperationException)

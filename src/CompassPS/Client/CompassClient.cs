@@ -60,15 +60,16 @@ namespace CompassPS.Client
             ulong skip,
             ulong? first,
             Func<JsonElement, T> map,
-            [EnumeratorCancellation] CancellationToken cancellationToken)
+            [EnumeratorCancellation] CancellationToken cancellationToken,
+            int? pageSize = null)
         {
             var filterList = filters.Where(f => !string.IsNullOrEmpty(f.Value)).ToList();
-            var pageSize = (ulong)Math.Max(1, Math.Min(Options.PageSize, CompassClientOptions.MaxPageSize));
+            var limitPerPage = (ulong)Math.Max(1, Math.Min(pageSize ?? Options.PageSize, CompassClientOptions.MaxPageSize));
             var offset = skip;
             var remaining = first;
             while (remaining is null || remaining > 0)
             {
-                var limit = remaining is ulong r ? Math.Min(r, pageSize) : pageSize;
+                var limit = remaining is ulong r ? Math.Min(r, limitPerPage) : limitPerPage;
                 var query = new List<KeyValuePair<string, string?>>(filterList)
                 {
                     new KeyValuePair<string, string?>("limit", limit.ToString(CultureInfo.InvariantCulture)),
@@ -337,7 +338,7 @@ namespace CompassPS.Client
             var kind = ResponseDecoding.KindOf(status, error.Code);
             // The server's own words, with the key masked should it repeat what it was sent.
             error.Message = ResponseDecoding.Redact(error.Message, Options.ApiKey);
-            var serverText = error.Message ?? response.ReasonPhrase ?? status.ToString();
+            var serverText = (error.Message ?? response.ReasonPhrase ?? status.ToString()).TrimEnd('.', ' ');
             var code = error.Code is null ? "" : $" [{error.Code}]";
             return new CompassApiException(kind, $"{request.Describe()}: {serverText} (HTTP {(int)status}{code}).")
             {

@@ -21,16 +21,25 @@ namespace CompassPS.Client
             _idle = idle;
         }
 
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // Most reads of a busy stream find data already buffered and complete at once: they need no idle timer,
+            // whose setup would otherwise cost more than the read. Only a read that has to wait arms one.
+            var read = _inner.ReadAsync(buffer, offset, count, cancellationToken);
+            return read.IsCompleted ? read : WaitWithIdleLimitAsync(read, cancellationToken);
+        }
+
+        private async Task<int> WaitWithIdleLimitAsync(Task<int> read, CancellationToken cancellationToken)
+        {
+            using var idle = new CancellationTokenSource();
             idle.CancelAfter(_idle);
-            // Some platforms ignore the token once a socket read is pending; closing the stream always ends the read.
+            // The pending read cannot take a new token, and some platforms ignore one once a socket read is pending;
+            // closing the stream always ends the read.
             using (idle.Token.Register(() => _inner.Dispose()))
             {
                 try
                 {
-                    return await _inner.ReadAsync(buffer, offset, count, idle.Token).ConfigureAwait(false);
+                    return await read.ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && idle.IsCancellationRequested
                                            && (ex is OperationCanceledException || ex is ObjectDisposedException || ex is IOException))

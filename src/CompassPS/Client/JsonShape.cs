@@ -25,37 +25,12 @@ namespace CompassPS.Client
             return null;
         }
 
-        public static string? String(JsonElement obj, string name)
-        {
-            var value = Property(obj, name);
-            if (value is null) return null;
-            return value.Value.ValueKind == JsonValueKind.String ? value.Value.GetString() : throw Wrong(name, "a string", value.Value);
-        }
+        public static string? String(JsonElement obj, string name) => StringValue(Property(obj, name), name);
 
         /// <summary>An identifier: a string, or (tolerated) a number written as text.</summary>
-        public static string? Id(JsonElement obj, string name)
-        {
-            var value = Property(obj, name);
-            if (value is null) return null;
-            switch (value.Value.ValueKind)
-            {
-                case JsonValueKind.String: return value.Value.GetString();
-                case JsonValueKind.Number: return value.Value.GetRawText();
-                default: throw Wrong(name, "an identifier", value.Value);
-            }
-        }
+        public static string? Id(JsonElement obj, string name) => IdValue(Property(obj, name), name);
 
-        public static long? Int64(JsonElement obj, string name)
-        {
-            var value = Property(obj, name);
-            if (value is null) return null;
-            if (value.Value.ValueKind == JsonValueKind.Number)
-            {
-                if (value.Value.TryGetInt64(out var l)) return l;
-                if (value.Value.TryGetDouble(out var d) && d >= long.MinValue && d <= long.MaxValue) return (long)Math.Round(d);
-            }
-            throw Wrong(name, "an integer", value.Value);
-        }
+        public static long? Int64(JsonElement obj, string name) => Int64Value(Property(obj, name), name);
 
         public static double? Double(JsonElement obj, string name)
         {
@@ -77,15 +52,59 @@ namespace CompassPS.Client
             }
         }
 
-        public static DateTimeOffset? Time(JsonElement obj, string name)
+        public static DateTimeOffset? Time(JsonElement obj, string name) => TimeValue(Property(obj, name), name);
+
+        // The *Value forms read a field's value found while enumerating an object once (JSON null = absent), which
+        // is much cheaper than looking each field up by name: a lookup scans the object and re-encodes the name.
+
+        public static string? StringValue(JsonElement? value, string name)
         {
-            var text = String(obj, name);
+            if (value is null || value.Value.ValueKind == JsonValueKind.Null) return null;
+            return value.Value.ValueKind == JsonValueKind.String ? value.Value.GetString() : throw Wrong(name, "a string", value.Value);
+        }
+
+        public static string? IdValue(JsonElement? value, string name)
+        {
+            if (value is null || value.Value.ValueKind == JsonValueKind.Null) return null;
+            switch (value.Value.ValueKind)
+            {
+                case JsonValueKind.String: return value.Value.GetString();
+                case JsonValueKind.Number: return value.Value.GetRawText();
+                default: throw Wrong(name, "an identifier", value.Value);
+            }
+        }
+
+        public static long? Int64Value(JsonElement? value, string name)
+        {
+            if (value is null || value.Value.ValueKind == JsonValueKind.Null) return null;
+            if (value.Value.ValueKind == JsonValueKind.Number)
+            {
+                if (value.Value.TryGetInt64(out var l)) return l;
+                if (value.Value.TryGetDouble(out var d) && d >= long.MinValue && d <= long.MaxValue) return (long)Math.Round(d);
+            }
+            throw Wrong(name, "an integer", value.Value);
+        }
+
+        public static DateTimeOffset? TimeValue(JsonElement? value, string name)
+        {
+            var text = StringValue(value, name);
             if (text is null) return null;
+            // Fast path for what servers send: ISO-8601 with Z or an explicit offset. A time without an offset
+            // takes the general parse below, which reads it as UTC (the JSON reader would read it as local time).
+            if (HasExplicitOffset(text) && value!.Value.TryGetDateTimeOffset(out var exact)) return exact.ToUniversalTime();
             if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
             {
                 return time;
             }
             throw new JsonShapeException($"The field '{name}' should be an ISO-8601 time; it is '{Truncate(text)}'.");
+        }
+
+        private static bool HasExplicitOffset(string text)
+        {
+            var n = text.Length;
+            if (n < 20 || text[10] != 'T') return false;
+            if (text[n - 1] == 'Z' || text[n - 1] == 'z') return true;
+            return n >= 25 && (text[n - 6] == '+' || text[n - 6] == '-') && text[n - 3] == ':';
         }
 
         public static void RequireObject(JsonElement element, string what)

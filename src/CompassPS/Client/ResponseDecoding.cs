@@ -166,8 +166,9 @@ namespace CompassPS.Client
             var shown = Math.Min(text.Length, CompassApiException.BodyPreviewLength);
             var builder = new StringBuilder(shown + 1);
             for (var i = 0; i < shown; i++) builder.Append(char.IsControl(text[i]) ? ' ' : text[i]);
-            if (body.Length > length || text.Length > shown) builder.Append('…');
-            return builder.ToString().Trim();
+            var preview = builder.ToString().Trim();
+            if (preview.Length == 0) return "(only white space)";
+            return body.Length > length || text.Length > shown ? preview + "…" : preview;
         }
 
         /// <summary>The text with every occurrence of the secret replaced by asterisks.</summary>

@@ -98,7 +98,8 @@ namespace CompassPS.Client
             var oldest = waiting.Min(r => r.CreatedAt!.Value);
             var unseen = new HashSet<string>(waiting.Select(r => r.Id), StringComparer.OrdinalIgnoreCase);
 
-            await foreach (var page in _client.ListRunsAsync(filter, 0, null, cancellationToken).ConfigureAwait(false))
+            // The largest pages the wire allows: a poll's cost is its number of requests.
+            await foreach (var page in _client.ListRunsAsync(filter, CompassClientOptions.MaxPageSize, cancellationToken).ConfigureAwait(false))
             {
                 var pastOldest = false;
                 foreach (var run in page.Items)

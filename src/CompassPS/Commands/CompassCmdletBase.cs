@@ -133,8 +133,11 @@ namespace CompassPS.Commands
             var enumerator = source.GetAsyncEnumerator(StopToken);
             try
             {
-                while (Await(enumerator.MoveNextAsync().AsTask()))
+                while (true)
                 {
+                    // A step that has already completed (the next event of a busy stream) is read without a Task.
+                    var step = enumerator.MoveNextAsync();
+                    if (!(step.IsCompletedSuccessfully ? step.Result : Await(step.AsTask()))) break;
                     yield return enumerator.Current;
                 }
             }

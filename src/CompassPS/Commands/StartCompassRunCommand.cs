@@ -34,10 +34,12 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByDeploymentSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(DeploymentIdCompleter))]
         public string? DeploymentId { get; set; }
 
         [Parameter(ParameterSetName = ByWorkflowSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string? WorkflowId { get; set; }
 
         /// <summary>The run's input_data: a hashtable, a PSCustomObject (e.g. a CSV row) or JSON text; a plain string is a chat input.</summary>
@@ -81,16 +83,18 @@ namespace CompassPS.Commands
             var dispatch = BuildDispatch(out var target);
             if (dispatch is null) return;
             if (!ShouldProcess(target.ToString(), "Start a Compass run")) return;
+            // A failed dispatch names its input (e.g. the CSV row), so a runbook can tell which one failed.
+            var errorTarget = InputData ?? target;
 
             if (Follow)
             {
-                Guarded(() => FollowOne(dispatch), target);
+                Guarded(() => FollowOne(dispatch), errorTarget);
                 return;
             }
 
             // Concurrent dispatch: wait (running posted work meanwhile) for a free slot, then send in the background.
             Await(_throttle!.WaitAsync(StopToken));
-            _ = DispatchAsync(dispatch, target);
+            _ = DispatchAsync(dispatch, errorTarget);
         }
 
         protected override void EndProcessingCore()

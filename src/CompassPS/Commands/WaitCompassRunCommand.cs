@@ -7,7 +7,10 @@ namespace CompassPS.Commands
     /// Waits for any number of runs at once and writes each as it ends. Polls with list requests, so the cost of
     /// a poll does not grow with the number of runs.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "CompassRun", DefaultParameterSetName = ByIdSet)]
+    // ByObject is the default set so that runs piped from Start-CompassRun or Get-CompassRun bind as runs (keeping
+    // their creation time, which lets the first poll be one list) rather than by their Id property; strings still
+    // bind to -Id.
+    [Cmdlet(VerbsLifecycle.Wait, "CompassRun", DefaultParameterSetName = ByObjectSet)]
     [OutputType(typeof(Run))]
     public sealed class WaitCompassRunCommand : CompassRunCmdlet
     {

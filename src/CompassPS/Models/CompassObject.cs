@@ -14,7 +14,7 @@ namespace CompassPS
         private List<KeyValuePair<string, object?>>? _additional;
 
         /// <summary>Fields the model does not name, by wire name.</summary>
-        public IReadOnlyList<KeyValuePair<string, object?>> AdditionalFields =>
+        internal IReadOnlyList<KeyValuePair<string, object?>> AdditionalFields =>
             (IReadOnlyList<KeyValuePair<string, object?>>?)_additional ?? System.Array.Empty<KeyValuePair<string, object?>>();
 
         /// <summary>Keeps every field of <paramref name="json"/> whose name is not in <paramref name="known"/>.</summary>
@@ -26,6 +26,14 @@ namespace CompassPS
                 (_additional ??= new List<KeyValuePair<string, object?>>()).Add(
                     new KeyValuePair<string, object?>(property.Name, JsonValues.ToPowerShell(property.Value)));
             }
+        }
+
+        /// <summary>Keeps one field that the model does not name (for models that read their fields in one pass).</summary>
+        protected void KeepUnknownField(JsonProperty property) => KeepUnknownField(property.Name, property.Value);
+
+        protected void KeepUnknownField(string name, JsonElement value)
+        {
+            (_additional ??= new List<KeyValuePair<string, object?>>()).Add(new KeyValuePair<string, object?>(name, JsonValues.ToPowerShell(value)));
         }
 
         /// <summary>The object as written to the pipeline: the model plus a note property per unknown field.</summary>

@@ -8,12 +8,6 @@ namespace CompassPS
     /// <summary>A run of a workflow or deployment (PSTypeName CompassPS.Run).</summary>
     public sealed class Run : CompassObject
     {
-        private static readonly HashSet<string> Known = new HashSet<string>
-        {
-            "id", "workflow_id", "deployment_id", "conversation_id", "version", "status", "trigger", "input_data",
-            "output", "error", "total_tokens", "duration_ms", "step_count", "created_at", "started_at", "completed_at",
-        };
-
         public string Id { get; private set; } = "";
         public string Status { get; private set; } = "";
         public string? WorkflowId { get; private set; }
@@ -40,34 +34,43 @@ namespace CompassPS
         public static Run FromJson(JsonElement json)
         {
             JsonShape.RequireObject(json, "run");
-            var run = new Run
+            var run = new Run();
+            string? id = null, status = null;
+            // One pass over the fields (a listing decodes thousands of runs; a lookup per field costs a scan each).
+            foreach (var property in json.EnumerateObject())
             {
-                Id = JsonShape.Id(json, "id") ?? throw new JsonShapeException("A run has no 'id'."),
-                Status = JsonShape.String(json, "status") ?? throw new JsonShapeException("A run has no 'status'."),
-                WorkflowId = JsonShape.Id(json, "workflow_id"),
-                DeploymentId = JsonShape.Id(json, "deployment_id"),
-                ConversationId = JsonShape.Id(json, "conversation_id"),
-                Version = JsonShape.Int64(json, "version"),
-                Trigger = JsonShape.String(json, "trigger"),
-                InputData = Value(json, "input_data"),
-                Output = Value(json, "output"),
-                Error = Value(json, "error"),
-                TotalTokens = JsonShape.Int64(json, "total_tokens"),
-                DurationMs = JsonShape.Int64(json, "duration_ms"),
-                StepCount = JsonShape.Int64(json, "step_count"),
-                CreatedAt = JsonShape.Time(json, "created_at"),
-                StartedAt = JsonShape.Time(json, "started_at"),
-                CompletedAt = JsonShape.Time(json, "completed_at"),
-            };
-            run.KeepUnknownFields(json, Known);
+                var value = property.Value;
+                switch (property.Name)
+                {
+                    case "id": id = JsonShape.IdValue(value, "id"); break;
+                    case "status": status = JsonShape.StringValue(value, "status"); break;
+                    case "workflow_id": run.WorkflowId = JsonShape.IdValue(value, "workflow_id"); break;
+                    case "deployment_id": run.DeploymentId = JsonShape.IdValue(value, "deployment_id"); break;
+                    case "conversation_id": run.ConversationId = JsonShape.IdValue(value, "conversation_id"); break;
+                    case "version": run.Version = JsonShape.Int64Value(value, "version"); break;
+                    case "trigger": run.Trigger = JsonShape.StringValue(value, "trigger"); break;
+                    case "input_data": run.InputData = JsonValues.ToPowerShell(value); break;
+                    case "output": run.Output = JsonValues.ToPowerShell(value); break;
+                    case "error": run.Error = JsonValues.ToPowerShell(value); break;
+                    case "total_tokens": run.TotalTokens = JsonShape.Int64Value(value, "total_tokens"); break;
+                    case "duration_ms": run.DurationMs = JsonShape.Int64Value(value, "duration_ms"); break;
+                    case "step_count": run.StepCount = JsonShape.Int64Value(value, "step_count"); break;
+                    case "created_at": run.CreatedAt = JsonShape.TimeValue(value, "created_at"); break;
+                    case "started_at": run.StartedAt = JsonShape.TimeValue(value, "started_at"); break;
+                    case "completed_at": run.CompletedAt = JsonShape.TimeValue(value, "completed_at"); break;
+                    default: run.KeepUnknownField(property); break;
+                }
+            }
+            run.Id = id ?? throw new JsonShapeException("A run has no 'id'.");
+            run.Status = status ?? throw new JsonShapeException("A run has no 'status'.");
             return run;
         }
 
         /// <summary>A run known only by id (e.g. a string piped to Wait-CompassRun); its state is fetched before use.</summary>
         internal static Run Placeholder(string id) => new Run { Id = id };
 
-        internal static object? Value(JsonElement json, string name) =>
-            JsonShape.Property(json, name) is JsonElement value ? JsonValues.ToPowerShell(value) : null;
+        /// <summary>Kept for the models that read their JSON values through it; same as <see cref="JsonValues.Field"/>.</summary>
+        internal static object? Value(JsonElement json, string name) => JsonValues.Field(json, name);
 
         public override string ToString() => Id;
     }

@@ -16,12 +16,6 @@ namespace CompassPS
         public const string ToolCallStarted = "tool_call.started";
         public const string ToolCallCompleted = "tool_call.completed";
 
-        private static readonly HashSet<string> Known = new HashSet<string>
-        {
-            "type", "run_id", "seq", "ts", "node_id", "node_name", "node_type", "tool_call_id", "tool", "args", "result",
-            "text", "output", "error", "duration_ms", "total_tokens", "approval_id",
-        };
-
         /// <summary>Position in the run's stream, from 1, one more per event.</summary>
         public long Seq { get; private set; }
         public string Type { get; private set; } = "";
@@ -53,31 +47,111 @@ namespace CompassPS
         public static RunEvent FromJson(JsonElement json, string? sseType, string? sseId, string runId)
         {
             JsonShape.RequireObject(json, "event data");
-            var seq = JsonShape.Int64(json, "seq");
-            if (seq is null && long.TryParse(sseId, out var idSeq)) seq = idSeq;
-            var type = JsonShape.String(json, "type") ?? (sseType == "message" ? null : sseType);
-            var e = new RunEvent
+            var e = new RunEvent();
+            long? seq = null;
+            string? type = null;
+            string? eventRunId = null;
+            // One pass over the fields: a stream can bring a million events, and a lookup per field costs a scan each.
+            foreach (var property in json.EnumerateObject())
             {
-                Seq = seq ?? throw new JsonShapeException("An event has neither a 'seq' nor a numeric SSE id."),
-                Type = type ?? throw new JsonShapeException("An event has neither a 'type' nor an SSE event name."),
-                RunId = JsonShape.Id(json, "run_id") ?? runId,
-                Timestamp = JsonShape.Time(json, "ts"),
-                NodeId = JsonShape.String(json, "node_id"),
-                NodeName = JsonShape.String(json, "node_name"),
-                NodeType = JsonShape.String(json, "node_type"),
-                Tool = JsonShape.String(json, "tool"),
-                ToolCallId = JsonShape.Id(json, "tool_call_id"),
-                Args = Run.Value(json, "args"),
-                Result = Run.Value(json, "result"),
-                Text = JsonShape.String(json, "text"),
-                Output = Run.Value(json, "output"),
-                Error = Run.Value(json, "error"),
-                DurationMs = JsonShape.Int64(json, "duration_ms"),
-                TotalTokens = JsonShape.Int64(json, "total_tokens"),
-                ApprovalId = JsonShape.Id(json, "approval_id"),
-            };
-            e.KeepUnknownFields(json, Known);
+                var value = property.Value;
+                switch (property.Name)
+                {
+                    case "type": type = JsonShape.StringValue(value, "type"); break;
+                    case "run_id": eventRunId = JsonShape.IdValue(value, "run_id"); break;
+                    case "seq": seq = JsonShape.Int64Value(value, "seq"); break;
+                    case "ts": e.Timestamp = JsonShape.TimeValue(value, "ts"); break;
+                    case "node_id": e.NodeId = JsonShape.StringValue(value, "node_id"); break;
+                    case "node_name": e.NodeName = JsonShape.StringValue(value, "node_name"); break;
+                    case "node_type": e.NodeType = JsonShape.StringValue(value, "node_type"); break;
+                    case "tool": e.Tool = JsonShape.StringValue(value, "tool"); break;
+                    case "tool_call_id": e.ToolCallId = JsonShape.IdValue(value, "tool_call_id"); break;
+                    case "args": e.Args = JsonValues.ToPowerShell(value); break;
+                    case "result": e.Result = JsonValues.ToPowerShell(value); break;
+                    case "text": e.Text = JsonShape.StringValue(value, "text"); break;
+                    case "output": e.Output = JsonValues.ToPowerShell(value); break;
+                    case "error": e.Error = JsonValues.ToPowerShell(value); break;
+                    case "duration_ms": e.DurationMs = JsonShape.Int64Value(value, "duration_ms"); break;
+                    case "total_tokens": e.TotalTokens = JsonShape.Int64Value(value, "total_tokens"); break;
+                    case "approval_id": e.ApprovalId = JsonShape.IdValue(value, "approval_id"); break;
+                    default: e.KeepUnknownField(property); break;
+                }
+            }
+            if (seq is null && long.TryParse(sseId, out var idSeq)) seq = idSeq;
+            type ??= sseType == "message" ? null : sseType;
+            e.Seq = seq ?? throw new JsonShapeException("An event has neither a 'seq' nor a numeric SSE id.");
+            e.Type = type ?? throw new JsonShapeException("An event has neither a 'type' nor an SSE event name.");
+            e.RunId = eventRunId ?? runId;
             return e;
+        }
+
+        /// <summary>
+        /// An event from its SSE data (UTF-8 JSON). The usual shape is read straight off a JSON reader, at a fraction
+        /// of the cost of building a document (a stream can bring a million events); anything unusual (a field of
+        /// an unexpected type, a missing seq or type, invalid JSON) is decoded again by <see cref="FromJson"/>, so
+        /// errors and edge cases are exactly FromJson's.
+        /// </summary>
+        internal static RunEvent Decode(byte[] utf8, string? sseType, string? sseId, string runId)
+        {
+            var fast = TryReadCommonShape(utf8, sseType, sseId, runId);
+            if (fast != null) return fast;
+            using var document = JsonDocument.Parse(utf8);
+            return FromJson(document.RootElement, sseType, sseId, runId);
+        }
+
+        private static RunEvent? TryReadCommonShape(byte[] utf8, string? sseType, string? sseId, string runId)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(utf8);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+                var e = new RunEvent();
+                long? seq = null;
+                string? type = null, eventRunId = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool ok;
+                    if (reader.ValueTextEquals("type"u8)) ok = FastJson.ReadString(ref reader, out type);
+                    else if (reader.ValueTextEquals("run_id"u8)) ok = FastJson.ReadId(ref reader, out eventRunId);
+                    else if (reader.ValueTextEquals("seq"u8)) ok = FastJson.ReadInt64(ref reader, out seq);
+                    else if (reader.ValueTextEquals("ts"u8)) { ok = FastJson.ReadTime(ref reader, out var ts); e.Timestamp = ts; }
+                    else if (reader.ValueTextEquals("text"u8)) { ok = FastJson.ReadString(ref reader, out var text); e.Text = text; }
+                    else if (reader.ValueTextEquals("node_id"u8)) { ok = FastJson.ReadString(ref reader, out var nodeId); e.NodeId = nodeId; }
+                    else if (reader.ValueTextEquals("node_name"u8)) { ok = FastJson.ReadString(ref reader, out var nodeName); e.NodeName = nodeName; }
+                    else if (reader.ValueTextEquals("node_type"u8)) { ok = FastJson.ReadString(ref reader, out var nodeType); e.NodeType = nodeType; }
+                    else if (reader.ValueTextEquals("tool"u8)) { ok = FastJson.ReadString(ref reader, out var tool); e.Tool = tool; }
+                    else if (reader.ValueTextEquals("tool_call_id"u8)) { ok = FastJson.ReadId(ref reader, out var callId); e.ToolCallId = callId; }
+                    else if (reader.ValueTextEquals("args"u8)) { e.Args = FastJson.ReadAny(ref reader); ok = true; }
+                    else if (reader.ValueTextEquals("result"u8)) { e.Result = FastJson.ReadAny(ref reader); ok = true; }
+                    else if (reader.ValueTextEquals("output"u8)) { e.Output = FastJson.ReadAny(ref reader); ok = true; }
+                    else if (reader.ValueTextEquals("error"u8)) { e.Error = FastJson.ReadAny(ref reader); ok = true; }
+                    else if (reader.ValueTextEquals("duration_ms"u8)) { ok = FastJson.ReadInt64(ref reader, out var duration); e.DurationMs = duration; }
+                    else if (reader.ValueTextEquals("total_tokens"u8)) { ok = FastJson.ReadInt64(ref reader, out var tokens); e.TotalTokens = tokens; }
+                    else if (reader.ValueTextEquals("approval_id"u8)) { ok = FastJson.ReadId(ref reader, out var approvalId); e.ApprovalId = approvalId; }
+                    else
+                    {
+                        var name = reader.GetString()!;
+                        reader.Read();
+                        using var value = JsonDocument.ParseValue(ref reader);
+                        e.KeepUnknownField(name, value.RootElement);
+                        ok = true;
+                    }
+                    if (!ok) return null;
+                }
+                // The object must be closed and be all there is; otherwise the full parse reports what is wrong.
+                if (reader.TokenType != JsonTokenType.EndObject || reader.Read()) return null;
+                if (seq is null && long.TryParse(sseId, out var idSeq)) seq = idSeq;
+                type ??= sseType == "message" ? null : sseType;
+                if (seq is null || type is null) return null;
+                e.Seq = seq.Value;
+                e.Type = type;
+                e.RunId = eventRunId ?? runId;
+                return e;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
 
         /// <summary>The terminal event for a run whose stream could not be replayed (only after polling found it ended).</summary>

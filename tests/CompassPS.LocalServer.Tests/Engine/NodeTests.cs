@@ -383,7 +383,9 @@ public sealed class NodeTests
         Assert.Equal("broken", failure.NodeId);
         var rootSteps = harness.Sink.Steps.Where(step => step.RunId == "run-root").ToDictionary(step => step.Start.NodeId, step => step.End?.Status);
         Assert.Equal("failed", rootSteps["broken"]);
-        Assert.Equal("cancelled", rootSteps["slow"]);
+        // Both branches become ready together; on a loaded machine the failure can land before the slow branch has
+        // recorded its start. Either way it must never complete once its sibling has failed the run.
+        if (rootSteps.TryGetValue("slow", out var slowStatus)) Assert.Equal("cancelled", slowStatus);
         Assert.False(rootSteps.ContainsKey("output"));
     }
 }

@@ -1,0 +1,74 @@
+<#
+.SYNOPSIS
+    Scenario 1, import: whole-process times of fresh pwsh processes. `pwsh -NoProfile -c "Import-Module <psd1>"`
+    and `... Import-Module; Connect-Compass; Get-CompassRun -Id` against `pwsh -NoProfile -c "exit"`.
+#>
+param(
+    [Parameter(Mandatory)][string]$ModulePath,
+    [Parameter(Mandatory)][string]$ToolsPath,
+    [Parameter(Mandatory)][string]$ResultPath,
+    [int]$Rounds = 7
+)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
+Add-Type -Path $ToolsPath
+
+$http = [CompassPS.Bench.Tools.BenchHttp]::CreateClient($env:COMPASS_BASE_URL, $env:COMPASS_API_KEY)
+$runId = [CompassPS.Bench.Tools.RunSeeder]::CreateRuns($http, '55555555-5555-4555-8555-555555555555', 1, 1, '{"query":"import {0}"}')[0]
+
+# The pwsh a user starts: the apphost next to this PowerShell when it has one, else `dotnet pwsh.dll`.
+$apphost = Join-Path $PSHOME 'pwsh'
+$launcher = @(if (Test-Path $apphost) { $apphost } else { [Environment]::ProcessPath; Join-Path $PSHOME 'pwsh.dll' })
+
+function Invoke-Fresh([string]$Command) {
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($launcher[0])
+    foreach ($a in ($launcher | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
+    foreach ($a in '-NoProfile', '-NonInteractive', '-c', $Command) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $process.WaitForExit()
+    if ($process.ExitCode -ne 0) { throw "pwsh -c '$Command' exited $($process.ExitCode): $($stderr.Result)$($stdout.Result)" }
+}
+
+$quotedModule = "'" + $ModulePath.Replace("'", "''") + "'"
+$exit = 'pwsh -c "exit"'
+$import = 'pwsh -c "Import-Module CompassPS"'
+$get = 'pwsh -c "Import-Module; Connect-Compass; Get-CompassRun -Id"'
+$irm = 'pwsh -c "Invoke-RestMethod" (one GET)'
+$commands = [ordered]@{
+    $exit   = 'exit'
+    $import = "Import-Module $quotedModule"
+    $get    = "Import-Module $quotedModule; Connect-Compass; `$null = Get-CompassRun -Id $runId"
+    $irm    = "`$null = Invoke-RestMethod -Uri `"`$env:COMPASS_BASE_URL/v1/runs/$runId`" -Headers @{ Authorization = `"Bearer `$env:COMPASS_API_KEY`" }"
+}
+$candidates = [ordered]@{}
+foreach ($name in $commands.Keys) { $command = $commands[$name]; $candidates[$name] = { Invoke-Fresh $command }.GetNewClosure() }
+
+Write-Host '  [import] warming up (file cache)'
+foreach ($name in $commands.Keys) { Invoke-Fresh $commands[$name] }
+$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'import'
+
+$median = @{}
+foreach ($name in $times.Keys) { $median[$name] = Get-Median $times[$name] }
+$importRatio = $median[$import] / $median[$exit]
+$getRatio = $median[$get] / $median[$exit]
+$irmRatio = $median[$get] / $median[$irm]
+$checks = @(
+    New-Check -Name 'Import-Module vs exit' -CompassPS (Format-Ms $median[$import]) -Alternative (Format-Ms $median[$exit]) `
+        -Value $importRatio -Display (Format-Ratio $importRatio) -Target '<= 1.10x' -Met ($importRatio -le 1.10)
+    New-Check -Name 'Import, connect, one Get-CompassRun -Id vs exit' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$exit]) `
+        -Value $getRatio -Display (Format-Ratio $getRatio) -Target '<= 1.25x' -Met ($getRatio -le 1.25)
+    New-Check -Name 'Import, connect, one Get-CompassRun -Id vs one Invoke-RestMethod GET' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$irm]) `
+        -Value $irmRatio -Display (Format-Ratio $irmRatio) -Target 'none (published)' -Met $null
+)
+Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
+    id          = 'import'
+    title       = '1. Import'
+    description = "Whole-process times (start to exit) of fresh ``pwsh -NoProfile -NonInteractive -c ...`` processes, $Rounds rounds alternating the commands; medians. The module is imported by the path of the built manifest."
+    candidates  = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] })
+    checks      = $checks
+})

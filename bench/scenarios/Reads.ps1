@@ -1,0 +1,82 @@
+<#
+.SYNOPSIS
+    Scenario 2, reads: 2,000 Get-CompassRun -Id calls in one loop against 2,000 Invoke-RestMethod calls (plain,
+    and with -WebSession) and a raw C# HttpClient loop (the limit), all in this one pwsh, alternating.
+#>
+param(
+    [Parameter(Mandatory)][string]$ModulePath,
+    [Parameter(Mandatory)][string]$ToolsPath,
+    [Parameter(Mandatory)][string]$ResultPath,
+    [int]$Calls = 2000,
+    [int]$DistinctRuns = 200,
+    [int]$Rounds = 3
+)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
+Import-Module $ModulePath
+Add-Type -Path $ToolsPath
+
+$baseUrl = $env:COMPASS_BASE_URL
+$http = [CompassPS.Bench.Tools.BenchHttp]::CreateClient($baseUrl, $env:COMPASS_API_KEY)
+Write-Host "  [reads] seeding $DistinctRuns runs"
+$seeded = [CompassPS.Bench.Tools.RunSeeder]::CreateRuns($http, '55555555-5555-4555-8555-555555555555', $DistinctRuns, 8, '{"query":"read {0}"}')
+[CompassPS.Bench.Tools.RunSeeder]::WaitUntilIdle($http, [TimeSpan]::FromSeconds(60))
+# The same runs, read over and over: $Calls reads in all.
+$ids = [string[]](0..($Calls - 1) | ForEach-Object { $seeded[$_ % $seeded.Count] })
+$urls = [string[]]($ids | ForEach-Object { "$baseUrl/v1/runs/$_" })
+$paths = [string[]]($ids | ForEach-Object { "v1/runs/$_" })
+$headers = @{ Authorization = "Bearer $env:COMPASS_API_KEY" }
+$session = [Microsoft.PowerShell.Commands.WebRequestSession]::new()
+
+Connect-Compass
+
+$compass = 'Get-CompassRun -Id, one call per run'
+$plain = 'Invoke-RestMethod (plain)'
+$withSession = 'Invoke-RestMethod -WebSession'
+$raw = 'C# HttpClient loop (the limit)'
+$candidates = [ordered]@{
+    $compass     = { foreach ($id in $ids) { $null = Get-CompassRun -Id $id } }
+    $plain       = { foreach ($url in $urls) { $null = Invoke-RestMethod -Uri $url -Headers $headers } }
+    $withSession = { foreach ($url in $urls) { $null = Invoke-RestMethod -Uri $url -Headers $headers -WebSession $session } }
+    $raw         = { $null = [CompassPS.Bench.Tools.RawHttpLoop]::GetAll($http, $paths) }
+}
+
+# Warm-up: JIT, connection pools and the session's connection, untimed.
+Write-Host '  [reads] warming up'
+foreach ($id in $ids[0..299]) { $null = Get-CompassRun -Id $id }
+foreach ($url in $urls[0..299]) { $null = Invoke-RestMethod -Uri $url -Headers $headers; $null = Invoke-RestMethod -Uri $url -Headers $headers -WebSession $session }
+$null = [CompassPS.Bench.Tools.RawHttpLoop]::GetAll($http, [string[]]$paths[0..299])
+
+$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'reads'
+
+# The same reads as one pipeline (ids piped into one Get-CompassRun): published, no target.
+$piped = 'Get-CompassRun, ids piped into one call'
+$pipedTimes = Measure-Alternating -Candidates ([ordered]@{ $piped = { $ids | Get-CompassRun | Out-Null } }) -Rounds $Rounds -Label 'reads'
+
+$median = @{}
+foreach ($name in $times.Keys) { $median[$name] = Get-Median $times[$name] }
+$pipedMedian = Get-Median $pipedTimes[$piped]
+
+$checks = @(
+    New-Check -Name "$Calls reads vs Invoke-RestMethod (plain)" -CompassPS (Format-Ms $median[$compass]) -Alternative (Format-Ms $median[$plain]) `
+        -Value ($median[$plain] / $median[$compass]) -Display ('{0} faster' -f (Format-Ratio ($median[$plain] / $median[$compass]))) `
+        -Target '>= 4x faster' -Met (($median[$plain] / $median[$compass]) -ge 4)
+    New-Check -Name "$Calls reads vs Invoke-RestMethod -WebSession" -CompassPS (Format-Ms $median[$compass]) -Alternative (Format-Ms $median[$withSession]) `
+        -Value ($median[$withSession] / $median[$compass]) -Display ('{0} faster' -f (Format-Ratio ($median[$withSession] / $median[$compass]))) `
+        -Target '>= 2x faster' -Met (($median[$withSession] / $median[$compass]) -ge 2)
+    New-Check -Name "$Calls reads vs raw C# HttpClient loop (the limit)" -CompassPS (Format-Ms $median[$compass]) -Alternative (Format-Ms $median[$raw]) `
+        -Value ($median[$compass] / $median[$raw]) -Display ('{0} the limit' -f (Format-Ratio ($median[$compass] / $median[$raw]))) `
+        -Target '<= 2x the limit' -Met (($median[$compass] / $median[$raw]) -le 2)
+    New-Check -Name "$Calls reads piped into one Get-CompassRun vs the limit" -CompassPS (Format-Ms $pipedMedian) -Alternative (Format-Ms $median[$raw]) `
+        -Value ($pipedMedian / $median[$raw]) -Display ('{0} the limit' -f (Format-Ratio ($pipedMedian / $median[$raw]))) `
+        -Target 'none (published)' -Met $null
+)
+
+$candidateResults = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] }) + @(New-CandidateResult -Name $piped -Values $pipedTimes[$piped])
+Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
+    id          = 'reads'
+    title       = '2. Reads'
+    description = "$Calls reads of a run by id in one loop in one pwsh ($DistinctRuns distinct runs, read in turn), $Rounds rounds alternating the candidates; medians."
+    candidates  = $candidateResults
+    checks      = $checks
+})
