@@ -192,7 +192,7 @@ namespace CompassPS.Client
                 }
                 var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 var idle = new IdleTimeoutStream(stream, TimeSpan.FromSeconds(Math.Max(1, Options.StreamIdleSec)));
-                return new EventConnection(request, response, idle, runId, cancellationToken);
+                return new EventConnection(this, request, response, idle, runId, cancellationToken);
             }
             catch
             {
@@ -204,14 +204,16 @@ namespace CompassPS.Client
         /// <summary>One open SSE response: its parser and the events decoded from it.</summary>
         private sealed class EventConnection : IDisposable
         {
+            private readonly CompassClient _owner;
             private readonly CompassRequest _request;
             private readonly HttpResponseMessage _response;
             private readonly Stream _stream;
             private readonly string _runId;
             private readonly IAsyncEnumerator<SseItem<byte[]>> _items;
 
-            public EventConnection(CompassRequest request, HttpResponseMessage response, Stream stream, string runId, CancellationToken cancellationToken)
+            public EventConnection(CompassClient owner, CompassRequest request, HttpResponseMessage response, Stream stream, string runId, CancellationToken cancellationToken)
             {
+                _owner = owner;
                 _request = request;
                 _response = response;
                 _stream = stream;
@@ -235,7 +237,7 @@ namespace CompassPS.Client
                     }
                     catch (Exception ex) when (ex is JsonException || ex is JsonShapeException || ex is InvalidOperationException)
                     {
-                        throw InvalidResponse(_request, _response, item.Data,
+                        throw _owner.InvalidResponse(_request, _response, item.Data,
                             $"event {(item.EventId ?? "(no id)")} ({item.EventType}) is not a Compass event: {FirstLine(ex.Message)}");
                     }
                 }

@@ -148,11 +148,13 @@ namespace CompassPS.Client
             return (newline < 0 ? text : text.Substring(0, newline)).Trim();
         }
 
-        private static CompassApiException InvalidResponse(CompassRequest request, HttpResponseMessage? response, byte[]? body, string reason)
+        /// <summary>An unexpected answer; the body's first bytes are quoted with the API key masked (proxies echo headers).</summary>
+        private CompassApiException InvalidResponse(CompassRequest request, HttpResponseMessage? response, byte[]? body, string reason)
         {
             var status = response is null ? "" : $" (HTTP {(int)response.StatusCode})";
-            var preview = body is null ? null : ResponseDecoding.Preview(body);
-            var message = $"{request.Describe()}{status}: {reason}" + (preview is null ? "" : " The body starts: " + preview);
+            var preview = body is null ? null : ResponseDecoding.Preview(body, Options.ApiKey);
+            var message = ResponseDecoding.Redact($"{request.Describe()}{status}: {reason}", Options.ApiKey)
+                + (preview is null ? "" : " The body starts: " + preview);
             return new CompassApiException(CompassErrorKind.InvalidResponse, message)
             {
                 StatusCode = response?.StatusCode,
@@ -315,7 +317,7 @@ namespace CompassPS.Client
             return buffer.ToArray();
         }
 
-        private static CompassApiException ErrorFromResponse(CompassRequest request, HttpResponseMessage response, byte[] body)
+        private CompassApiException ErrorFromResponse(CompassRequest request, HttpResponseMessage response, byte[] body)
         {
             var status = response.StatusCode;
             if ((int)status >= 300 && (int)status < 400)
@@ -335,6 +337,8 @@ namespace CompassPS.Client
                 return InvalidResponse(request, response, body, $"the server answered {(int)status} {response.ReasonPhrase} with a body that is not a Compass error.");
             }
             var kind = ResponseDecoding.KindOf(status, error.Code);
+            // The server's own words, with the key masked should it repeat what it was sent.
+            error.Message = ResponseDecoding.Redact(error.Message, Options.ApiKey);
             var serverText = (error.Message ?? response.ReasonPhrase ?? status.ToString()).TrimEnd('.', ' ');
             var code = error.Code is null ? "" : $" [{error.Code}]";
             return new CompassApiException(kind, $"{request.Describe()}: {serverText} (HTTP {(int)status}{code}).")

@@ -152,18 +152,28 @@ namespace CompassPS.Client
             }
         }
 
-        /// <summary>The first bytes of a body as text, control characters replaced, for an error message.</summary>
-        public static string Preview(byte[] body)
+        /// <summary>
+        /// The first bytes of a body as text, control characters replaced, for an error message; every occurrence of
+        /// <paramref name="secret"/> (the API key, which a proxy may echo back in its page) masked.
+        /// </summary>
+        public static string Preview(byte[] body, string? secret = null)
         {
             if (body.Length == 0) return "(empty body)";
-            var length = Math.Min(body.Length, CompassApiException.BodyPreviewLength);
-            var text = Encoding.UTF8.GetString(body, 0, length);
-            var builder = new StringBuilder(text.Length + 1);
-            foreach (var ch in text) builder.Append(char.IsControl(ch) ? ' ' : ch);
+            // Decode beyond the cut by the secret's length (up to 4 bytes a character), so a secret that straddles
+            // the cut is masked whole instead of leaving its first characters in the message.
+            var length = Math.Min(body.Length, CompassApiException.BodyPreviewLength + 4 * (secret?.Length ?? 0));
+            var text = Redact(Encoding.UTF8.GetString(body, 0, length), secret)!;
+            var shown = Math.Min(text.Length, CompassApiException.BodyPreviewLength);
+            var builder = new StringBuilder(shown + 1);
+            for (var i = 0; i < shown; i++) builder.Append(char.IsControl(text[i]) ? ' ' : text[i]);
             var preview = builder.ToString().Trim();
             if (preview.Length == 0) return "(only white space)";
-            return body.Length > length ? preview + "…" : preview;
+            return body.Length > length || text.Length > shown ? preview + "…" : preview;
         }
+
+        /// <summary>The text with every occurrence of the secret replaced by asterisks.</summary>
+        public static string? Redact(string? text, string? secret) =>
+            string.IsNullOrEmpty(text) || string.IsNullOrEmpty(secret) ? text : text!.Replace(secret, "********");
 
         public static CompassErrorKind KindOf(HttpStatusCode status, string? code)
         {
