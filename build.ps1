@@ -164,7 +164,7 @@ switch ($Task) {
         try {
             Write-Host "Local Compass server on $($server.BaseUrl) (process $($server.ProcessId))"
             Invoke-ChildPwsh -Arguments @('-File', (Join-Path $Root 'examples/demo.ps1'), '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
-                '-BaseUrl', $server.BaseUrl) | Out-Host
+                '-BaseUrl', $server.BaseUrl)   # not piped: the child writes straight to the console, so the answer arrives live
             $demoExit = $LASTEXITCODE
         }
         finally { Stop-CompassLocalServer $server }

@@ -30,18 +30,15 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-# This runs on every build. A PowerShell function call costs tens of microseconds, so the loops over
-# lines and parameters below work inline on strings and StringBuilders instead of calling small helpers.
+# This runs on every build, and each PowerShell statement or function call costs microseconds to tens of
+# microseconds: pages are parsed with regular expressions over the whole text, and the MAML is built as
+# text in one StringBuilder, with few helper calls per parameter.
 
 $ModuleName = 'CompassPS'
 $SectionOrder = @('SYNOPSIS', 'DESCRIPTION', 'PARAMETERS', 'EXAMPLES', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS')
 $EngineParameters = @('WhatIf', 'Confirm', 'IncludeTotalCount', 'Skip', 'First')
 # Always-present common parameters never get an entry: Get-Help describes them under <CommonParameters>.
 $CommonParameters = [HashSet[string]]::new([string[]][Cmdlet]::CommonParameters, [StringComparer]::OrdinalIgnoreCase)
-$ListItem = [regex]'^([-*+]|\d+\.)\s'
-$Heading = [regex]'^(#{1,6})\s+(.*)$'
-$Link = [regex]'\[([^\]]+)\]\(([^)\s]+)\)'
-$Bold = [regex]'\*\*([^*]+)\*\*'
 
 # Texts for the parameters the engine adds; a help page may override them with its own entry.
 $EngineParameterText = @{
@@ -61,160 +58,139 @@ function Add-Problem([string]$File, [int]$Line, [string]$Message) {
 
 #region Markdown sources
 
-# A run of source lines under one heading, with each line's number for problem reports.
-function New-Block([string]$Title, [int]$Line) {
-    [pscustomobject]@{ Title = $Title; Line = $Line; Lines = [List[string]]::new(); Numbers = [List[int]]::new(); Entries = [List[object]]::new() }
+$FenceLine = [regex]::new('(?m)^[ \t]*```.*$')
+$HeadingLine = [regex]::new('(?m)^(#{1,6})[ \t]+(.*?)[ \t]*$')
+# A fenced block: its language, then its lines. Split with this keeps both as captures.
+$FencedBlock = [regex]::new('(?ms)^[ \t]*```[ \t]*([^\n]*?)[ \t]*\n(.*?)^[ \t]*```[ \t]*$')
+$ListItemStart = [regex]::new('(?m)^[ \t]*(?=(?:[-*+]|\d+\.)[ \t])')
+$BlankLines = [regex]::new('\n[ \t]*\n')
+$LineBreak = [regex]::new('[ \t]*\n[ \t]*')
+$Link = [regex]::new('\[([^\]]+)\]\(([^)\s]+)\)')
+$Bold = [regex]::new('\*\*([^*]+)\*\*')
+$CodeLanguages = @('', 'powershell', 'pwsh', 'ps', 'ps1')
+
+function Get-LineNumber([string]$Text, [int]$Index) {
+    $Text.Substring(0, $Index).Split("`n").Count
 }
 
-# Paragraphs for MAML: blank lines separate paragraphs, each list item is its own paragraph, wrapped
-# lines join with a space, and a fenced block stays one paragraph with its line breaks. Console help
-# has no markup, so links keep their text and target and bold markers go.
-function ConvertTo-Paragraphs($Block, [string]$File) {
+# A problem at a position in a page; the line number is worked out only when there is a problem.
+function Add-ProblemAt([string]$File, [string]$Text, [int]$Index, [string]$Message) {
+    Add-Problem $File (Get-LineNumber $Text $Index) $Message
+}
+
+# Paragraphs for MAML from a block of markdown: blank lines separate paragraphs, each list item is its own
+# paragraph, wrapped lines join with a space, links keep their text and target, bold markers go; a fenced
+# block stays one paragraph with its line breaks. With -Code, blocks in a PowerShell language are returned
+# separately as the commands (for examples).
+function ConvertTo-Paragraphs([string]$Markdown, [switch]$Code) {
     $paragraphs = [List[string]]::new()
-    $current = [System.Text.StringBuilder]::new()
-    $fence = $null
-    $fenceLine = 0
-    for ($i = 0; $i -lt $Block.Lines.Count; $i++) {
-        $trimmed = $Block.Lines[$i].Trim()
-        if ($trimmed.StartsWith('```')) {
-            if ($null -eq $fence) { $fence = [System.Text.StringBuilder]::new(); $fenceLine = $Block.Numbers[$i] }
-            else { $paragraphs.Add($fence.ToString().TrimEnd()); $fence = $null; continue }
+    $commands = [List[string]]::new()
+    # Split yields prose, then language and content of a block, then prose again, and so on.
+    $parts = $FencedBlock.Split($Markdown)
+    for ($i = 0; $i -lt $parts.Count; $i += 3) {
+        $prose = $ListItemStart.Replace($parts[$i], "`n")
+        foreach ($paragraph in $BlankLines.Split($prose.Trim())) {
+            if ($paragraph) { $paragraphs.Add($Bold.Replace($Link.Replace($LineBreak.Replace($paragraph, ' '), '$1 ($2)'), '$1')) }
         }
-        elseif ($null -ne $fence) { $null = $fence.Append($Block.Lines[$i]).Append("`n"); continue }
-        if ($current.Length -and (-not $trimmed -or $null -ne $fence -or $ListItem.IsMatch($trimmed))) {
-            $paragraphs.Add($Bold.Replace($Link.Replace($current.ToString(), '$1 ($2)'), '$1'))
-            $null = $current.Clear()
+        if ($i + 2 -lt $parts.Count) {
+            $block = $parts[$i + 2].TrimEnd()
+            if ($Code -and $parts[$i + 1] -in $CodeLanguages) { $commands.Add($block) } else { $paragraphs.Add($block) }
         }
-        if (-not $trimmed -or $null -ne $fence) { continue }
-        if ($current.Length) { $null = $current.Append(' ') }
-        $null = $current.Append($trimmed)
     }
-    if ($null -ne $fence) { Add-Problem $File $fenceLine 'code block is not closed (missing ```)' }
-    if ($current.Length) { $paragraphs.Add($Bold.Replace($Link.Replace($current.ToString(), '$1 ($2)'), '$1')) }
-    , $paragraphs.ToArray()
+    if ($Code) { [pscustomobject]@{ Code = $commands -join "`n`n"; Remarks = $paragraphs.ToArray() } }
+    else { , $paragraphs.ToArray() }
 }
 
 # Parses docs/help/<Verb-Noun>.md (format: docs/help/README.md). Returns nothing after recording
 # problems when the file is malformed.
 function Read-HelpSource([string]$Path, [string]$File, [string]$CommandName) {
+    $text = [System.IO.File]::ReadAllText($Path).Replace("`r`n", "`n")
     $problemsBefore = $Problems.Count
-    $lines = [System.IO.File]::ReadAllLines($Path)
-    $titleIndex = 0
-    while ($titleIndex -lt $lines.Count -and -not $lines[$titleIndex].Trim()) { $titleIndex++ }
-    if ($titleIndex -ge $lines.Count -or $lines[$titleIndex].TrimEnd() -cne "# $CommandName") {
-        Add-Problem $File ([Math]::Min($titleIndex + 1, [Math]::Max($lines.Count, 1))) "the file must start with the heading '# $CommandName'"
+    $fences = $FenceLine.Matches($text)
+    if ($fences.Count % 2) { Add-Problem $File (Get-LineNumber $text $fences[$fences.Count - 1].Index) 'code block is not closed (missing ```)'; return }
+
+    # Headings inside code blocks (a '# comment' in an example) are code, not structure.
+    $headings = foreach ($h in $HeadingLine.Matches($text)) {
+        $inBlock = $false
+        for ($f = 0; $f -lt $fences.Count; $f += 2) { if ($h.Index -gt $fences[$f].Index -and $h.Index -lt $fences[$f + 1].Index) { $inBlock = $true } }
+        if (-not $inBlock) { $h }
+    }
+    $headings = @($headings)
+    if (-not $headings -or $headings[0].Value -cne "# $CommandName" -or $text.Substring(0, $headings[0].Index).Trim()) {
+        Add-Problem $File $(if ($headings) { Get-LineNumber $text $headings[0].Index } else { 1 }) "the file must start with the heading '# $CommandName'"
         return
     }
 
-    # Level-2 headings open sections; under PARAMETERS and EXAMPLES, level-3 headings open entries.
-    $sections = [ordered]@{}
-    $section = $null
-    $entry = $null
-    $fenceLine = 0
-    $lastOrder = -1
-    $skipping = $false
-    for ($i = $titleIndex + 1; $i -lt $lines.Count; $i++) {
-        $text = $lines[$i].TrimEnd()
-        $number = $i + 1
-        if ($text.TrimStart().StartsWith('```')) { $fenceLine = if ($fenceLine) { 0 } else { $number } }
-        elseif (-not $fenceLine -and $text.StartsWith('#')) {
-            $match = $Heading.Match($text)
-            $level = $match.Groups[1].Length
-            $title = $match.Groups[2].Value.Trim()
-            if ($level -eq 2) {
-                $order = $SectionOrder.IndexOf($title)
-                # After an unknown or repeated section heading its text is skipped: one problem is enough.
-                $section = $entry = $null
-                $skipping = $true
-                if ($order -lt 0) { Add-Problem $File $number "unknown section '## $title'; the sections are: $($SectionOrder -join ', ')"; continue }
-                if ($sections.Contains($title)) { Add-Problem $File $number "section '## $title' appears twice"; continue }
-                $skipping = $false
-                if ($order -lt $lastOrder) { Add-Problem $File $number "section '## $title' is out of order; the order is: $($SectionOrder -join ', ')" }
-                $lastOrder = $order
-                $section = $sections[$title] = New-Block $title $number
-                continue
-            }
-            if ($level -eq 3 -and $section -and $section.Title -in 'PARAMETERS', 'EXAMPLES') {
-                $entry = New-Block $title $number
-                $section.Entries.Add($entry)
-                continue
-            }
-            $where = if ($section) { "in '## $($section.Title)'" } else { 'before the first section' }
-            Add-Problem $File $number "unexpected heading '$text' $where (level-3 headings belong under PARAMETERS and EXAMPLES only)"
-            continue
-        }
-        $target = if ($entry) { $entry } elseif ($section -and $section.Title -notin 'PARAMETERS', 'EXAMPLES') { $section }
-        if ($target) { $target.Lines.Add($text); $target.Numbers.Add($number) }
-        elseif ($text -and -not $skipping) {
-            $where = if ($section) { "in '## $($section.Title)' before its first '### ' entry" } else { "outside any '## SECTION'" }
-            Add-Problem $File $number "text $where"
-        }
-    }
-    if ($fenceLine) { Add-Problem $File $fenceLine 'code block is not closed (missing ```)' }
-
     $help = [pscustomobject]@{
-        File = $File; Synopsis = ''; Description = @(); Parameters = @{}; Examples = @()
+        File = $File; Source = $text; Synopsis = ''; Description = @(); Parameters = @{}; Examples = @()
         Inputs = @(); Outputs = @(); Notes = @(); Links = @()
     }
-    foreach ($s in $sections.Values) {
-        switch ($s.Title) {
-            'SYNOPSIS' { $help.Synopsis = (ConvertTo-Paragraphs $s $File) -join ' ' }
-            'DESCRIPTION' { $help.Description = ConvertTo-Paragraphs $s $File }
-            'INPUTS' { $help.Inputs = ConvertTo-Paragraphs $s $File }
-            'OUTPUTS' { $help.Outputs = ConvertTo-Paragraphs $s $File }
-            'NOTES' { $help.Notes = ConvertTo-Paragraphs $s $File }
-            'RELATED LINKS' { $help.Links = @(Read-RelatedLinks $s $File) }
-            'PARAMETERS' {
-                foreach ($e in $s.Entries) {
-                    if ($e.Title -notmatch '^-([A-Za-z][A-Za-z0-9]*)$') { Add-Problem $File $e.Line "a parameter heading must be '### -Name', not '### $($e.Title)'"; continue }
-                    $name = $Matches[1]
-                    if ($help.Parameters.ContainsKey($name)) { Add-Problem $File $e.Line "parameter -$name is documented twice"; continue }
-                    $help.Parameters[$name] = [pscustomobject]@{ Line = $e.Line; Text = ConvertTo-Paragraphs $e $File }
-                }
+    $seen = [HashSet[string]]::new()
+    $section = $null
+    $lastOrder = -1
+    $examples = [List[object]]::new()
+    for ($i = 0; $i -lt $headings.Count; $i++) {
+        $heading = $headings[$i]
+        $level = $heading.Groups[1].Length
+        $title = $heading.Groups[2].Value
+        $bodyStart = $heading.Index + $heading.Length
+        $bodyEnd = if ($i + 1 -lt $headings.Count) { $headings[$i + 1].Index } else { $text.Length }
+        $body = $text.Substring($bodyStart, $bodyEnd - $bodyStart)
+        $at = $heading.Index
+        # Where text that should not be there starts, if there is any.
+        $stray = if ($body.Trim()) { $bodyStart + $body.Length - $body.TrimStart().Length } else { -1 }
+        if ($i -eq 0) { if ($stray -ge 0) { Add-ProblemAt $File $text $stray "text outside any '## SECTION'" }; continue }
+
+        if ($level -eq 2) {
+            $order = $SectionOrder.IndexOf($title)
+            $section = $null
+            # An unknown or repeated section is one problem; its text is not checked further.
+            if ($order -lt 0) { Add-ProblemAt $File $text $at "unknown section '## $title'; the sections are: $($SectionOrder -join ', ')"; continue }
+            if (-not $seen.Add($title)) { Add-ProblemAt $File $text $at "section '## $title' appears twice"; continue }
+            if ($order -lt $lastOrder) { Add-ProblemAt $File $text $at "section '## $title' is out of order; the order is: $($SectionOrder -join ', ')" }
+            $lastOrder = $order
+            $section = $title
+            switch ($title) {
+                'SYNOPSIS' { $help.Synopsis = (ConvertTo-Paragraphs $body) -join ' ' }
+                'DESCRIPTION' { $help.Description = ConvertTo-Paragraphs $body }
+                'INPUTS' { $help.Inputs = ConvertTo-Paragraphs $body }
+                'OUTPUTS' { $help.Outputs = ConvertTo-Paragraphs $body }
+                'NOTES' { $help.Notes = ConvertTo-Paragraphs $body }
+                'RELATED LINKS' { $help.Links = @(Read-RelatedLinks $body $File ((Get-LineNumber $text $bodyStart) + 1)) }
+                default { if ($stray -ge 0) { Add-ProblemAt $File $text $stray "text in '## $title' before its first '### ' entry" } }
             }
-            'EXAMPLES' { $help.Examples = @(foreach ($e in $s.Entries) { Read-Example $e $File }) }
+            continue
         }
+        if ($level -eq 3 -and $section -eq 'PARAMETERS') {
+            if ($title -notmatch '^-([A-Za-z][A-Za-z0-9]*)$') { Add-ProblemAt $File $text $at "a parameter heading must be '### -Name', not '### $title'"; continue }
+            $name = $Matches[1]
+            if ($help.Parameters.ContainsKey($name)) { Add-ProblemAt $File $text $at "parameter -$name is documented twice"; continue }
+            $help.Parameters[$name] = [pscustomobject]@{ Index = $at; Text = ConvertTo-Paragraphs $body }
+            continue
+        }
+        if ($level -eq 3 -and $section -eq 'EXAMPLES') {
+            if ($title -notmatch '^Example\s+\d+:\s*\S') { Add-ProblemAt $File $text $at "an example heading must be '### Example N: Title', not '### $title'"; continue }
+            $example = ConvertTo-Paragraphs $body -Code
+            if (-not $example.Code.Trim()) { Add-ProblemAt $File $text $at "'### $title' has no code block"; continue }
+            $examples.Add([pscustomobject]@{ Title = $title; Code = $example.Code.Trim("`n"); Remarks = $example.Remarks })
+            continue
+        }
+        $where = if ($section) { "in '## $section'" } else { 'here' }
+        Add-ProblemAt $File $text $at "unexpected heading '$($heading.Value)' $where (level-3 headings belong under PARAMETERS and EXAMPLES only)"
     }
+    $help.Examples = $examples.ToArray()
     if ($Problems.Count -eq $problemsBefore) { $help }
 }
 
-# "### Example N: Title", then the commands in code blocks and what they do in paragraphs.
-function Read-Example($Entry, [string]$File) {
-    if ($Entry.Title -notmatch '^Example\s+\d+:\s*\S') { Add-Problem $File $Entry.Line "an example heading must be '### Example N: Title', not '### $($Entry.Title)'"; return }
-    $code = [System.Text.StringBuilder]::new()
-    $remarks = New-Block $Entry.Title $Entry.Line
-    $inCommands = $false
-    $inOther = $false
-    for ($i = 0; $i -lt $Entry.Lines.Count; $i++) {
-        $text = $Entry.Lines[$i]
-        $trimmed = $text.Trim()
-        if (-not $inCommands -and -not $inOther -and $trimmed.StartsWith('```')) {
-            # Commands become the example's code; any other block (```output, ```text) stays with the remarks.
-            $inCommands = $trimmed.Substring(3).Trim() -in '', 'powershell', 'pwsh', 'ps', 'ps1'
-            $inOther = -not $inCommands
-            if ($inCommands) { if ($code.Length) { $null = $code.Append("`n") }; continue }
-        }
-        elseif ($inCommands) {
-            if ($trimmed -eq '```') { $inCommands = $false }
-            else { $null = $code.Append($text).Append("`n") }
-            continue
-        }
-        elseif ($inOther -and $trimmed -eq '```') { $inOther = $false }
-        $remarks.Lines.Add($text)
-        $remarks.Numbers.Add($Entry.Numbers[$i])
-    }
-    if (-not $code.ToString().Trim()) { Add-Problem $File $Entry.Line "'### $($Entry.Title)' has no code block"; return }
-    [pscustomobject]@{ Title = $Entry.Title; Code = $code.ToString().Trim("`n"); Remarks = ConvertTo-Paragraphs $remarks $File }
-}
-
 # "- Other-Cmdlet", "- about_CompassPS" or "- [text](https://...)".
-function Read-RelatedLinks($Block, [string]$File) {
-    for ($i = 0; $i -lt $Block.Lines.Count; $i++) {
-        $text = $Block.Lines[$i]
+function Read-RelatedLinks([string]$Markdown, [string]$File, [int]$FirstLine) {
+    $lines = $Markdown.Split("`n")
+    for ($i = 0; $i -lt $lines.Count; $i++) {
+        $text = $lines[$i].Trim()
         if (-not $text) { continue }
-        if ($text -match '^\s*[-*]\s+\[([^\]]+)\]\(([^)\s]+)\)\s*$') { [pscustomobject]@{ Text = $Matches[1]; Uri = $Matches[2] } }
-        elseif ($text -match '^\s*[-*]\s+(\S.*)$') { [pscustomobject]@{ Text = $Matches[1].Trim(); Uri = '' } }
-        else { Add-Problem $File $Block.Numbers[$i] "a related link must be a list item ('- Name' or '- [text](uri)')" }
+        if ($text -match '^[-*]\s+\[([^\]]+)\]\(([^)\s]+)\)$') { [pscustomobject]@{ Text = $Matches[1]; Uri = $Matches[2] } }
+        elseif ($text -match '^[-*]\s+(\S.*)$') { [pscustomobject]@{ Text = $Matches[1]; Uri = '' } }
+        else { Add-Problem $File ($FirstLine + $i - 1) "a related link must be a list item ('- Name' or '- [text](uri)')" }
     }
 }
 
@@ -276,13 +252,18 @@ function Get-CommandShape([CmdletInfo]$Command) {
     foreach ($metadata in $Command.Parameters.Values) {
         if ($CommonParameters.Contains($metadata.Name)) { continue }
         $globbing = $false
-        foreach ($a in $metadata.Attributes) { if ($a -is [SupportsWildcardsAttribute]) { $globbing = $true } }
+        $acceptedValues = $null
+        foreach ($a in $metadata.Attributes) {
+            if ($a -is [SupportsWildcardsAttribute]) { $globbing = $true }
+            elseif ($a -is [ValidateSetAttribute]) { $acceptedValues = $a.ValidValues -join ', ' }
+        }
         $parameters[$metadata.Name] = [pscustomobject]@{
             Name           = $metadata.Name
             Type           = $metadata.ParameterType
             IsSwitch       = $metadata.SwitchParameter
             Aliases        = if ($metadata.Aliases.Count) { $metadata.Aliases -join ', ' } else { 'none' }
             Globbing       = $globbing
+            AcceptedValues = $acceptedValues
             Default        = Get-ParameterDefault $metadata $fresh
             Mandatory      = $true
             Position       = $null
@@ -343,10 +324,10 @@ $Namespaces = 'xmlns:maml="http://schemas.microsoft.com/maml/2004/10" xmlns:comm
 # {7} description paragraphs, {8} parameterValue element or nothing, {9} full type name, {10} default.
 $ParameterTemplate = '<command:parameter required="{0}" variableLength="{1}" globbing="{2}" pipelineInput="{3}" position="{4}" aliases="{5}"><maml:name>{6}</maml:name><maml:description>{7}</maml:description>{8}<dev:type><maml:name>{9}</maml:name></dev:type><dev:defaultValue>{10}</dev:defaultValue></command:parameter>'
 
+# One escape over all paragraphs at once, split again at a separator that escaping leaves alone. No text
+# still gives one empty paragraph: Get-Help lays out an example without remarks askew otherwise.
 function ConvertTo-ParaXml([string[]]$Paragraphs) {
-    $xml = ''
-    foreach ($p in $Paragraphs) { $xml += '<maml:para>' + [System.Security.SecurityElement]::Escape($p) + '</maml:para>' }
-    $xml
+    '<maml:para>' + [System.Security.SecurityElement]::Escape($Paragraphs -join "`u{1}").Replace("`u{1}", '</maml:para><maml:para>') + '</maml:para>'
 }
 
 function Add-CommandHelp([System.Text.StringBuilder]$Xml, $Shape, $Help) {
@@ -363,6 +344,7 @@ function Add-CommandHelp([System.Text.StringBuilder]$Xml, $Shape, $Help) {
         elseif ($EngineParameterText.ContainsKey($p.Name)) {
             $EngineParameterText[$p.Name] + $(if ($p.Name -eq 'Confirm' -and $Shape.ConfirmImpact -eq [ConfirmImpact]::High) { $HighImpactConfirmText })
         }
+        if ($text -and $p.AcceptedValues) { $text = @($text) + "Accepted values: $($p.AcceptedValues)" }
         $isArray = $p.Type.IsArray.ToString().ToLowerInvariant()
         $value = '<command:parameterValue required="{0}" variableLength="{1}">{2}</command:parameterValue>' -f (-not $p.IsSwitch).ToString().ToLowerInvariant(), $isArray, $esc::Escape((Get-TypeName $p.Type))
         $parts[$p.Name] = [pscustomobject]@{
@@ -436,6 +418,8 @@ function Add-CommandHelp([System.Text.StringBuilder]$Xml, $Shape, $Help) {
 # Console text for about_CompassPS in the classic layout PowerShell 5.1 and 7 both read: '## X' becomes
 # an upper-case heading, '### Y' an underlined sub-heading; paragraphs and list items are wrapped to
 # 80 columns; code blocks and tables keep their lines.
+$ListItem = [regex]::new('^(?:[-*+]|\d+\.)[ \t]')
+
 function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
     $lines = [System.IO.File]::ReadAllLines($Path)
     $titleIndex = 0
@@ -466,7 +450,8 @@ function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
             $words = $Bold.Replace($Link.Replace($paragraph.ToString(), '$1 ($2)'), '$1').Split([char]' ', [StringSplitOptions]::RemoveEmptyEntries)
             $line = '    '
             foreach ($word in $words) {
-                if ($line.Trim() -and $line.Length + 1 + $word.Length -gt 80) { $out.Add($line); $line = (' ' * $hangingIndent) + $word }
+                # Get-Help reads only the first line under SHORT DESCRIPTION as the synopsis: that one is not wrapped.
+                if ($line.Trim() -and $line.Length + 1 + $word.Length -gt 80 -and $sections[-1] -ne 'SHORT DESCRIPTION') { $out.Add($line); $line = (' ' * $hangingIndent) + $word }
                 elseif ($line.Trim()) { $line += " $word" }
                 else { $line += $word }
             }
@@ -486,7 +471,7 @@ function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
             'list' { $hangingIndent = 4 + $ListItem.Match($trimmed).Length; $null = $paragraph.Append($trimmed) }
             'text' { $hangingIndent = 4; $null = $paragraph.Append($trimmed) }
             'heading' {
-                $match = $Heading.Match($text)
+                $match = $HeadingLine.Match($text)
                 $title = $match.Groups[2].Value.Trim()
                 if ($match.Groups[1].Length -eq 2) { $sections.Add($title.ToUpperInvariant()); $out.Add($title.ToUpperInvariant()) }
                 elseif ($match.Groups[1].Length -eq 3 -and $sections.Count) { $out.Add("  $title"); $out.Add('  ' + ('-' * $title.Length)) }
@@ -507,9 +492,10 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 $displayRoot = Split-Path ([System.IO.Path]::GetFullPath($SourceDirectory))
 $helpSourceDirectory = Join-Path $SourceDirectory 'help'
 # A full path: Import-Module would take a relative one without ./ for a module name.
-Import-Module (Join-Path ([System.IO.Path]::GetFullPath($ModuleDirectory)) "$ModuleName.psd1")
-$commands = [ordered]@{}
-foreach ($c in @(Get-Command -Module $ModuleName -CommandType Cmdlet | Sort-Object Name)) { $commands[$c.Name] = $c }
+$module = Import-Module (Join-Path ([System.IO.Path]::GetFullPath($ModuleDirectory)) "$ModuleName.psd1") -PassThru
+# By name, in order (a sorted dictionary rather than Sort-Object, whose first use alone costs 0.1 s).
+$commands = [SortedDictionary[string, CmdletInfo]]::new([StringComparer]::OrdinalIgnoreCase)
+foreach ($c in $module.ExportedCmdlets.Values) { $commands[$c.Name] = $c }
 
 $pages = @{}
 if (Test-Path $helpSourceDirectory) {
@@ -534,7 +520,7 @@ foreach ($command in $commands.Values) {
     if (-not $help) { continue }
     $shape = Get-CommandShape $command
     foreach ($name in $help.Parameters.Keys) {
-        if (-not $shape.Parameters.Contains($name)) { Write-Warning "$($help.File):$($help.Parameters[$name].Line): $($command.Name) has no parameter -$name" }
+        if (-not $shape.Parameters.Contains($name)) { Write-Warning "$($help.File):$(Get-LineNumber $help.Source $help.Parameters[$name].Index): $($command.Name) has no parameter -$name" }
     }
     $undocumented = @(foreach ($p in $shape.Parameters.Values) { if (-not $p.FromEngine -and -not $help.Parameters.ContainsKey($p.Name)) { "-$($p.Name)" } })
     if ($undocumented) { Write-Warning "$($help.File): no text for parameter(s) $($undocumented -join ', ')" }

@@ -36,6 +36,12 @@ public sealed class ConversationsTests(SharedServer shared)
         var (_, read) = await client.GetJsonAsync($"v1/conversations/{conversationId}");
         Assert.Equal(2, (int)read!["run_count"]!);
 
+        var (renamed, renamedBody) = await client.SendAsync(HttpMethod.Patch, $"v1/conversations/{conversationId}", new { title = "Roadmap" });
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("Roadmap", (string?)renamedBody!["title"]);
+        var (emptyTitle, _) = await client.SendAsync(HttpMethod.Patch, $"v1/conversations/{conversationId}", new { title = "" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, emptyTitle.StatusCode);
+
         var (_, list) = await client.GetJsonAsync($"v1/conversations/?workflow_id={workflowId}");
         Assert.Equal(conversationId, (string?)Assert.Single(list!["items"]!.AsArray())!["id"]);
 

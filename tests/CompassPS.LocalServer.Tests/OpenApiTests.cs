@@ -22,7 +22,7 @@ public sealed class OpenApiTests(SharedServer shared)
             ("get", "/v1/workflows/{workflow_id}/versions"),
             ("get", "/v1/deployments/"), ("get", "/v1/deployments/{deployment_id}"), ("patch", "/v1/deployments/{deployment_id}"),
             ("get", "/v1/conversations/"), ("post", "/v1/conversations/"), ("get", "/v1/conversations/{conversation_id}"),
-            ("delete", "/v1/conversations/{conversation_id}"), ("get", "/v1/conversations/{conversation_id}/runs"),
+            ("patch", "/v1/conversations/{conversation_id}"), ("delete", "/v1/conversations/{conversation_id}"), ("get", "/v1/conversations/{conversation_id}/runs"),
             ("get", "/v1/approvals/"), ("get", "/v1/approvals/{approval_id}"),
             ("post", "/v1/approvals/{approval_id}/approve"), ("post", "/v1/approvals/{approval_id}/reject"),
             ("get", "/v1/openapi.json"),

@@ -74,6 +74,32 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pending_approval_of_an_interrupted_run_is_closed_at_the_next_start()
+    {
+        string runId, approvalId;
+        await using (var first = await TestServer.StartAsync("--data", _dataDirectory, "--delay-scale", "0"))
+        {
+            var client = first.Client();
+            var (_, workflow) = await client.PostJsonAsync("v1/workflows/", new { name = "waits", definition = Definitions.ResearchWithApproval });
+            var (_, run) = await client.PostJsonAsync("v1/runs/", new { workflow_id = workflow!["id"], input_data = new { topic = "later" } });
+            runId = (string)run!["id"]!;
+            await client.WaitForRunAsync(runId, untilStatuses: "awaiting_approval");
+            var (_, approvals) = await client.GetJsonAsync($"v1/approvals/?run_id={runId}");
+            approvalId = (string)approvals!["items"]![0]!["id"]!;
+        }
+
+        await using var second = await TestServer.StartAsync("--data", _dataDirectory, "--delay-scale", "0");
+        var again = second.Client();
+        var (_, failed) = await again.GetJsonAsync($"v1/runs/{runId}");
+        Assert.Equal("failed", (string?)failed!["status"]);
+        Assert.Contains("awaiting_approval", (string?)failed["error"]);
+        var (_, approval) = await again.GetJsonAsync($"v1/approvals/{approvalId}");
+        Assert.Equal("rejected", (string?)approval!["status"]);
+        var (late, lateBody) = await again.PostJsonAsync($"v1/approvals/{approvalId}/approve");
+        Http.AssertError(late, lateBody, 409, "APPROVAL_NOT_PENDING");
+    }
+
+    [Fact]
     public async Task Credentials_are_encrypted_at_rest()
     {
         const string secret = "sk-this-must-never-be-stored-in-clear";

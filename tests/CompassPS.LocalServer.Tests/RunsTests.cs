@@ -235,6 +235,29 @@ public sealed class RunsTests(SharedServer shared)
         Http.AssertError(other, otherBody, 404, "DEPLOYMENT_NOT_FOUND");
     }
 
+    [Fact]
+    public async Task A_string_input_is_kept_as_a_chat_message()
+    {
+        var client = Server.Client();
+        var (response, created) = await client.PostJsonAsync("v1/runs/", new { workflow_id = TestServer.DemoWorkflowId, input_data = "hello there" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("hello there", (string?)created!["input_data"]);
+        // The demo takes an object with a topic, so this run fails, and says why.
+        var run = await client.WaitForRunAsync((string)created["id"]!);
+        Assert.Equal("failed", (string?)run["status"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)run["error"]));
+    }
+
+    [Fact]
+    public async Task An_overlong_idempotency_key_is_422()
+    {
+        var (response, body) = await Server.Client().SendAsync(HttpMethod.Post, "v1/runs/",
+            new { deployment_id = TestServer.DemoDeploymentId, input_data = new { topic = "x" } },
+            r => r.Headers.Add("Idempotency-Key", new string('k', 256)));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("Idempotency-Key", (string?)body!["detail"]![0]!["loc"]![1]);
+    }
+
     private static DateTimeOffset ParseUtc(JsonNode? node)
     {
         var text = (string)node!;

@@ -121,7 +121,7 @@ public sealed class FaultInjectionTests
         public void Verbose(string message)
         {
             if (message.Contains("; retry ")) Interlocked.Increment(ref _retries);
-            if (message.Contains("reconnecting")) Interlocked.Increment(ref _reconnects);
+            if (message.Contains("reconnecting") || message.Contains("resuming")) Interlocked.Increment(ref _reconnects);
         }
         public void Debug(string message) { }
         public void Warning(string message) => Interlocked.Increment(ref _warnings);

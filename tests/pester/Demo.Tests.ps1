@@ -25,6 +25,14 @@ Describe 'build.ps1 Demo' {
         $Result.Output | Should -Match '(?s)Final output:\s*\r?\n.*history of the compass'
     }
 
+    It 'shows the answer arriving live, in pieces' {
+        $start = ($Result.Chunks | Where-Object Text -Match 'tool lookup done' | Select-Object -First 1).At
+        $end = ($Result.Chunks | Where-Object Text -Match '> Output' | Select-Object -First 1).At
+        $answerChunks = @($Result.Chunks | Where-Object { $_.At -gt $start -and $_.At -lt $end })
+        $answerChunks.Count | Should -BeGreaterThan 3 -Because 'the answer should arrive in several pieces'
+        ($answerChunks[-1].At - $answerChunks[0].At) | Should -BeGreaterThan 0.2
+    }
+
     It 'leaves no process behind' {
         $Result.Output | Should -Match 'process (\d+)'
         $serverId = [int]([regex]::Match($Result.Output, 'process (\d+)').Groups[1].Value)

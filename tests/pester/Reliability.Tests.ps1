@@ -70,7 +70,7 @@ Describe 'Cut streams' {
         $events.Seq | Should -Be (1..$events.Count)
         $events[-1].Type | Should -Be 'run.completed'
         (-join ($events | Where-Object Type -EQ 'output.delta').Text) | Should -Be $events[-1].Output
-        "$($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })" | Should -Match 'stream closed after event 3; reconnecting'
+        "$($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })" | Should -Match 'stream closed after event 3; resuming'
     }
 }
 

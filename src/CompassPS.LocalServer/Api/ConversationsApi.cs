@@ -11,6 +11,7 @@ public static class ConversationsApi
         v1.MapGet("/conversations", List).WithSummary("List conversations (filters: workflow_id, deployment_id)");
         v1.MapPost("/conversations", CreateAsync).WithSummary("Create a conversation for a workflow or deployment");
         v1.MapGet("/conversations/{conversation_id}", Get).WithSummary("Read a conversation");
+        v1.MapPatch("/conversations/{conversation_id}", UpdateAsync).WithSummary("Rename a conversation");
         v1.MapDelete("/conversations/{conversation_id}", Delete).WithSummary("Delete a conversation (its runs stay)");
         v1.MapGet("/conversations/{conversation_id}/runs", Runs).WithSummary("The conversation's runs, newest first");
     }
@@ -72,6 +73,22 @@ public static class ConversationsApi
     {
         var caller = ApiKeyMiddleware.GetCaller(context);
         lock (store.Gate) return ApiResults.Json(Wire.Conversation(Lookups.Conversation(store, caller.ProjectId, conversation_id), store));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext context, string conversation_id, DataStore store)
+    {
+        var caller = ApiKeyMiddleware.GetCaller(context);
+        var body = await RequestBody.ReadAsync(context);
+        var title = body.String("title", required: true);
+        body.ThrowIfProblems();
+        lock (store.Gate)
+        {
+            var conversation = Lookups.Conversation(store, caller.ProjectId, conversation_id);
+            conversation.Title = title!;
+            conversation.UpdatedAt = DateTimeOffset.UtcNow;
+            store.Save(conversation);
+            return ApiResults.Json(Wire.Conversation(conversation, store));
+        }
     }
 
     private static IResult Delete(HttpContext context, string conversation_id, DataStore store)

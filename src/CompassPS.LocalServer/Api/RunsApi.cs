@@ -175,7 +175,7 @@ public static partial class RunsApi
     {
         var caller = ApiKeyMiddleware.GetCaller(context);
         lock (store.Gate) Lookups.Run(store, caller.ProjectId, run_id);
-        if (!host.TryCancel(run_id, out _))
+        if (!host.TryCancel(run_id))
         {
             lock (store.Gate)
             {

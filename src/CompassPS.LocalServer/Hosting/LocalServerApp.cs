@@ -17,6 +17,8 @@ public static class LocalServerApp
         // The server parses its own options; ASP.NET Core's configuration sees none of them.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(options.Urls);
+        // A stream reader may pause for a long time (a script doing work per event); Kestrel must not drop it as slow.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MinResponseDataRate = null);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console => console.SingleLine = false);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -65,11 +65,18 @@ public sealed class RunHost : IHostedService
         task.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    /// <summary>Cancels a run that has not finished; false (and the run) when it had already finished.</summary>
-    public bool TryCancel(string runId, out RunEntity? run)
+    /// <summary>Cancels a run that has not finished; false when it had already finished.</summary>
+    public bool TryCancel(string runId)
     {
-        if (!Finish(runId, RunStatus.Cancelled, output: null, error: null, tokens: null, out run)) return false;
-        if (_cancellations.TryGetValue(runId, out var cts)) cts.Cancel();
+        if (!Finish(runId, RunStatus.Cancelled, output: null, error: null, tokens: null, out _)) return false;
+        try
+        {
+            if (_cancellations.TryGetValue(runId, out var cts)) cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine returned in the meantime; the run is already recorded as cancelled.
+        }
         return true;
     }
 
@@ -167,6 +174,8 @@ public sealed class RunHost : IHostedService
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(parentToken);
         _cancellations[runId] = cts;
+        // A cancel that came between the start above and this registration found nothing to cancel.
+        if (GetRun(runId) is { Status: RunStatus.Cancelled }) await cts.CancelAsync();
         try
         {
             var sink = new RunSink(this, runId, request.ProjectId, log);
@@ -181,11 +190,11 @@ public sealed class RunHost : IHostedService
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            if (_shutdown.IsCancellationRequested) return GetRun(runId);
-            // Cancelled through the API (already recorded) or because the parent run was cancelled.
-            Finish(runId, RunStatus.Cancelled, null, null, null, out var cancelled);
+            // Cancelled through the API (already recorded) or with the run that called this one. When the server is
+            // shutting down the run stays as it is: the next start fails it with a reason.
+            if (!_shutdown.IsCancellationRequested) Finish(runId, RunStatus.Cancelled, null, null, null, out _);
             if (parentToken.IsCancellationRequested) throw;
-            return cancelled;
+            return GetRun(runId);
         }
         catch (Exception ex)
         {
@@ -398,7 +407,9 @@ public sealed class RunHost : IHostedService
             finally
             {
                 host._approvalWaiters.TryRemove(approval.Id, out _);
-                host.SetStatusOfRunAndAncestors(runId, RunStatus.AwaitingApproval, RunStatus.Running);
+                // At shutdown the run keeps its status, so the next start says what it was waiting for.
+                if (!host._shutdown.IsCancellationRequested)
+                    host.SetStatusOfRunAndAncestors(runId, RunStatus.AwaitingApproval, RunStatus.Running);
             }
         }
 

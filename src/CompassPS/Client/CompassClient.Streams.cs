@@ -79,16 +79,17 @@ namespace CompassPS.Client
                     }
                 }
 
+                if (endedCleanly && progressed)
+                {
+                    // Closed mid-run after delivering events (a proxy's or server's cut): resume at once. The run may
+                    // have ended meanwhile; a finished run's stream replays the rest and closes, so nothing is lost.
+                    if (_log.IsVerboseEnabled) _log.Verbose($"Run {runId}: the stream closed after event {last}; resuming from there.");
+                    continue;
+                }
                 if (endedCleanly)
                 {
-                    // Closed before the run's final event (a proxy's or server's limit): resume at once from the last
-                    // event. Only a stream that closes with nothing new for a run that has ended will never bring its
-                    // final event: report the end from the run itself.
-                    if (progressed)
-                    {
-                        if (_log.IsVerboseEnabled) _log.Verbose($"Run {runId}: the stream closed after event {last}; reconnecting.");
-                        continue;
-                    }
+                    // The server closed the stream without the run's final event and without anything new. If the
+                    // run has ended, its final event is not coming: report the end from the run itself.
                     var run = await GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
                     if (run.IsTerminal)
                     {

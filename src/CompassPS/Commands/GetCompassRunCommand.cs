@@ -17,9 +17,11 @@ namespace CompassPS.Commands
         public string[] Id { get; set; } = System.Array.Empty<string>();
 
         [Parameter(ParameterSetName = ListSet)]
+        [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string? WorkflowId { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [ArgumentCompleter(typeof(DeploymentIdCompleter))]
         public string? DeploymentId { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]

@@ -34,10 +34,12 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByDeploymentSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(DeploymentIdCompleter))]
         public string? DeploymentId { get; set; }
 
         [Parameter(ParameterSetName = ByWorkflowSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string? WorkflowId { get; set; }
 
         /// <summary>The run's input_data: a hashtable, a PSCustomObject (e.g. a CSV row) or JSON text; a plain string is a chat input.</summary>

@@ -20,6 +20,7 @@ namespace CompassPS
         private static readonly HashSet<string> Known = new HashSet<string>
         {
             "id", "workflow_id", "name", "status", "live_version", "environment", "runs_24h", "success_rate", "last_run_at", "created_at",
+            "updated_at", "version", "deployment_id",
         };
 
         public string Id { get; private set; } = "";
@@ -32,6 +33,13 @@ namespace CompassPS
         public double? SuccessRate { get; private set; }
         public DateTimeOffset? LastRunAt { get; private set; }
         public DateTimeOffset? CreatedAt { get; private set; }
+        public DateTimeOffset? UpdatedAt { get; private set; }
+
+        /// <summary>
+        /// The version a publish just created: set on the deployment Publish-CompassWorkflow returns, null on a
+        /// deployment read any other way (its LiveVersion says what it runs).
+        /// </summary>
+        public long? Version { get; private set; }
 
         public static Deployment FromJson(JsonElement json)
         {
@@ -48,8 +56,19 @@ namespace CompassPS
                 SuccessRate = JsonShape.Double(json, "success_rate"),
                 LastRunAt = JsonShape.Time(json, "last_run_at"),
                 CreatedAt = JsonShape.Time(json, "created_at"),
+                UpdatedAt = JsonShape.Time(json, "updated_at"),
+                Version = JsonShape.Int64(json, "version"),
             };
+            // The deploy answer repeats the id as deployment_id: known, so it does not show twice.
             d.KeepUnknownFields(json, Known);
+            return d;
+        }
+
+        /// <summary>The answer of a deploy: the deployment, with the version it created (the live one when the server omits it).</summary>
+        internal static Deployment FromDeployJson(JsonElement json)
+        {
+            var d = FromJson(json);
+            d.Version ??= d.LiveVersion;
             return d;
         }
 

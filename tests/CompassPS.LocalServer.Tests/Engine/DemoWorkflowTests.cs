@@ -155,4 +155,10 @@ public sealed class DemoWorkflowTests
         Assert.True(deltas.Count >= words, $"{deltas.Count} deltas for {words} words");
         Assert.Equal(result.Output!.GetValue<string>().Length, deltas.Sum(delta => delta.Fields["text"]!.GetValue<string>().Length));
     }
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void DelayScale_MustBeAFiniteNonNegativeNumber(double scale) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkflowEngine(new EngineOptions { DelayScale = scale }));
 }

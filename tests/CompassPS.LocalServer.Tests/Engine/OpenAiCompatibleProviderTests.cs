@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using CompassPS.LocalServer.Engine;
@@ -192,18 +194,33 @@ public sealed class OpenAiCompatibleProviderTests
     [Fact]
     public async Task AStreamCutMidAnswer_FailsTheRunClearly()
     {
-        await using var server = await LoopbackServer.StartAsync(app => app.MapPost("/v1/chat/completions", async (HttpContext http) =>
+        // A raw TCP server, because only it can end a chunked response cleanly in the middle (Kestrel would reset the
+        // connection, and a reset may discard the bytes already sent): headers, one event, then the connection closes.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
         {
-            http.Response.ContentType = "text/event-stream";
-            await http.Response.WriteAsync("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half \"}}]}\n\n");
-            await http.Response.Body.FlushAsync();
-            http.Abort();
-        }));
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[65536];
+            var request = new StringBuilder();
+            while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                request.Append(Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer)));
+            }
+
+            const string firstEvent = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half \"}}]}\n\n";
+            var head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + $"{Encoding.UTF8.GetByteCount(firstEvent):x}\r\n{firstEvent}\r\n";
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(head));
+            client.Client.Shutdown(SocketShutdown.Send);
+        });
         var harness = new EngineHarness();
         harness.Catalog.Add(new ConnectionRecord("conn-llm", "studio", "provider", "lmstudio", "connected", "m",
-            [], new JsonObject { ["base_url"] = server.BaseUrl + "v1" }));
+            [], new JsonObject { ["base_url"] = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/v1" }));
 
         var failure = await Assert.ThrowsAsync<RunFailedException>(() => harness.RunAsync(AgentOn("conn-llm"), JsonValue.Create("hi")));
+        await serving;
 
         Assert.StartsWith("the connection to the provider 'studio' broke off during its answer", failure.Message);
         Assert.Equal("Half ", harness.Sink.RootEvents.Single(recorded => recorded.Type == "output.delta").Fields["text"]!.GetValue<string>());

@@ -28,9 +28,11 @@ public sealed class OpenAiCompatibleChatModel(
             message.Headers.TryAddWithoutValidation(name, value);
         }
 
+        var answering = false;
         try
         {
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            answering = true;
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -52,13 +54,11 @@ public sealed class OpenAiCompatibleChatModel(
 
             return reader.ToTurn(request, connectionName);
         }
-        catch (HttpRequestException exception)
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
-            throw new RunFailedException($"could not reach the provider '{connectionName}' at {endpoint}: {Redact(exception.Message)}");
-        }
-        catch (IOException exception)
-        {
-            throw new RunFailedException($"the connection to the provider '{connectionName}' broke off during its answer: {Redact(exception.Message)}");
+            throw new RunFailedException(answering
+                ? $"the connection to the provider '{connectionName}' broke off during its answer: {Redact(exception.Message)}"
+                : $"could not reach the provider '{connectionName}' at {endpoint}: {Redact(exception.Message)}");
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,0 +1,65 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// What Approve- and Deny-CompassApproval share: approvals by id from the pipeline, an optional comment, and
+    /// one decision per approval, taken once the input has ended and written as the decided approval. A decision
+    /// on an approval that is no longer pending is an error (CompassPS.Conflict) and the next approval goes on.
+    /// </summary>
+    public abstract class ApprovalDecisionCmdlet : CompassApiCmdlet
+    {
+        private readonly List<string> _approvalIds = new List<string>();
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ApprovalId")]
+        [ValidateNotNullOrEmpty]
+        public string[] Id { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>Recorded with the decision; a rejection's comment is the reason the agent (or the run) is given.</summary>
+        [Parameter]
+        public string? Comment { get; set; }
+
+        /// <summary>True to approve, false to reject.</summary>
+        protected abstract bool Approves { get; }
+
+        /// <summary>The action as -WhatIf and -Confirm describe it.</summary>
+        protected abstract string ActionDescription { get; }
+
+        /// <summary>
+        /// Only collects: the decisions are taken once the input has ended. Fed by Get-CompassApproval -Status
+        /// pending, deciding while the list is still being paged would shrink it under its offsets, and the
+        /// approvals beyond the first page would be skipped without a word.
+        /// </summary>
+        protected sealed override void ProcessRecordCore() => _approvalIds.AddRange(Id);
+
+        protected sealed override void EndProcessingCore()
+        {
+            foreach (var id in _approvalIds)
+            {
+                if (!ShouldProcess($"approval {id}", ActionDescription)) continue;
+                Guarded(() => WriteObject(Decide(id).ToPSObject()), id);
+            }
+        }
+
+        private Approval Decide(string id)
+        {
+            try
+            {
+                return Await(Client.DecideApprovalAsync(id, Approves, Comment, StopToken));
+            }
+            catch (CompassApiException ex) when (ex.Kind == CompassErrorKind.Conflict)
+            {
+                var reason = ex.ServerMessage ?? "it is no longer pending.";
+                var code = ex.CompassCode is null ? "" : $" [{ex.CompassCode}]";
+                throw new CompassApiException(CompassErrorKind.Conflict,
+                    $"Cannot decide approval {id}: {reason} Only a pending approval takes a decision (HTTP 409{code}).", ex)
+                {
+                    StatusCode = ex.StatusCode, CompassCode = ex.CompassCode, ServerMessage = ex.ServerMessage, RequestId = ex.RequestId, Request = ex.Request,
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Management.Automation;
+
+namespace CompassPS.Commands
+{
+    /// <summary>Gets conversations by id, or lists them (newest first) page by page, optionally for one workflow or deployment.</summary>
+    [Cmdlet(VerbsCommon.Get, "CompassConversation", DefaultParameterSetName = ListSet, SupportsPaging = true)]
+    [OutputType(typeof(Conversation))]
+    public sealed class GetCompassConversationCommand : CompassListCmdlet<Conversation>
+    {
+        private const string ListSet = "List";
+        private const string ByIdSet = "ById";
+
+        [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ConversationId")]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConversationIdCompleter))]
+        public string[] Id { get; set; } = System.Array.Empty<string>();
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
+        public string? WorkflowId { get; set; }
+
+        [Parameter(ParameterSetName = ListSet)]
+        [ValidateNotNullOrEmpty]
+        public string? DeploymentId { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            if (ParameterSetName == ByIdSet)
+            {
+                foreach (var id in Id)
+                {
+                    Guarded(() => WriteObject(Await(Client.GetConversationAsync(id, StopToken)).ToPSObject()), id);
+                }
+                return;
+            }
+            var (skip, first) = PageWindow;
+            WritePages(Client.ListConversationsAsync(WorkflowId, DeploymentId, skip, first, StopToken));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Creates a model provider connection (needs an admin-scoped key): OpenAI, Anthropic, LM Studio or any
+    /// OpenAI-compatible server by -BaseUrl, or the local server's built-in model (type local).
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "CompassProvider", SupportsShouldProcess = true)]
+    [OutputType(typeof(Connection))]
+    public sealed class NewCompassProviderCommand : CompassApiCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>openai, anthropic, lmstudio, local, or another type the server knows.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConnectionTypeCompleter))]
+        public string? Type { get; set; }
+
+        /// <summary>The provider's API root (configuration.base_url), e.g. http://127.0.0.1:1234/v1 for LM Studio.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public Uri? BaseUrl { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? DefaultModel { get; set; }
+
+        [Parameter]
+        [SecureInputOnly]
+        public SecureString? ApiKey { get; set; }
+
+        /// <summary>A gateway connection (New-CompassGateway) that calls to this provider go through (configuration.gateway_id).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConnectionIdCompleter))]
+        public string? GatewayId { get; set; }
+
+        /// <summary>Further plain settings; -BaseUrl and -GatewayId win over the same names given here.</summary>
+        [Parameter]
+        public IDictionary? Configuration { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            if (BaseUrl != null && (!BaseUrl.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttp && BaseUrl.Scheme != Uri.UriSchemeHttps)))
+            {
+                WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput, $"-BaseUrl '{BaseUrl}' is not an absolute http:// or https:// URL.", BaseUrl));
+                return;
+            }
+            var change = new ConnectionChange
+            {
+                Name = Name,
+                Kind = ConnectionKinds.Provider,
+                Type = Type,
+                Configuration = ConnectionSecrets.Configuration(Configuration,
+                    new KeyValuePair<string, object?>("base_url", BaseUrl?.OriginalString),
+                    new KeyValuePair<string, object?>("gateway_id", GatewayId?.Trim())),
+                Credentials = ConnectionSecrets.Credentials(ApiKey, null, null),
+                DefaultModel = DefaultModel,
+            };
+            if (!ShouldProcess($"provider '{Name}' ({Type})", "Create")) return;
+            Guarded(() => WriteObject(Await(Client.CreateConnectionAsync(CompassClient.ProvidersCollection, change, StopToken)).ToPSObject()), Name);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Security;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Changes a connection (needs an admin-scoped key): only the parameters given are sent. A new secret replaces
+    /// all stored credentials (the server never returns them, so they cannot be merged); -ClearCredential removes them.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "CompassConnection", SupportsShouldProcess = true, DefaultParameterSetName = SecretsSet)]
+    [OutputType(typeof(Connection))]
+    public sealed class SetCompassConnectionCommand : CompassApiCmdlet
+    {
+        private const string SecretsSet = "Secrets";
+        private const string ClearSet = "ClearCredential";
+
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("ConnectionId")]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConnectionIdCompleter))]
+        public string? Id { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(ConnectionTypeCompleter))]
+        public string? Type { get; set; }
+
+        /// <summary>Plain settings; replaces the whole configuration.</summary>
+        [Parameter]
+        public IDictionary? Configuration { get; set; }
+
+        [Parameter(ParameterSetName = SecretsSet)]
+        [SecureInputOnly]
+        public SecureString? ApiKey { get; set; }
+
+        [Parameter(ParameterSetName = SecretsSet)]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter(ParameterSetName = SecretsSet)]
+        public IDictionary? SecretConfiguration { get; set; }
+
+        /// <summary>Remove the stored credentials.</summary>
+        [Parameter(ParameterSetName = ClearSet, Mandatory = true)]
+        public SwitchParameter ClearCredential { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? DefaultModel { get; set; }
+
+        [Parameter]
+        [ValidateSet("connected", "error", "inactive")]
+        public string? Status { get; set; }
+
+        /// <summary>Write the changed connection.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecordCore()
+        {
+            var id = Id!.Trim();
+            var change = new ConnectionChange
+            {
+                Name = Name,
+                Type = Type,
+                Configuration = ConnectionSecrets.Configuration(Configuration),
+                Credentials = ConnectionSecrets.Credentials(ApiKey, Credential, SecretConfiguration),
+                ClearCredentials = ClearCredential,
+                DefaultModel = DefaultModel,
+                Status = Status,
+            };
+            if (change.Name is null && change.Type is null && change.Configuration is null && change.Credentials is null && !change.ClearCredentials
+                && change.DefaultModel is null && change.Status is null)
+            {
+                WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput,
+                    "Nothing to change: give at least one of -Name, -Type, -Configuration, -ApiKey, -Credential, -SecretConfiguration, -ClearCredential, -DefaultModel or -Status.", id));
+                return;
+            }
+            if (!ShouldProcess("connection " + id, "Change")) return;
+            Guarded(() =>
+            {
+                var connection = Await(Client.UpdateConnectionAsync(CompassClient.ConnectionsCollection, id, change, StopToken));
+                if (PassThru) WriteObject(connection.ToPSObject());
+            }, id);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Management.Automation;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Changes a workflow's name, description, type or draft definition; only what is given changes. The published
+    /// versions and the deployment are untouched until the next Publish-CompassWorkflow.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "CompassWorkflow", DefaultParameterSetName = PropertiesSet, SupportsShouldProcess = true)]
+    [OutputType(typeof(Workflow))]
+    public sealed class SetCompassWorkflowCommand : CompassApiCmdlet
+    {
+        private const string PropertiesSet = "Properties";
+        private const string DefinitionSet = "Definition";
+        private const string PathSet = "Path";
+
+        /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(WorkflowIdCompleter))]
+        public string? WorkflowId { get; set; }
+
+        /// <summary>The new name.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public string? Description { get; set; }
+
+        [Parameter]
+        [ValidateSet("workflow", "agent", IgnoreCase = true)]
+        public string? Type { get; set; }
+
+        /// <summary>The new draft: YAML or JSON text, or a hashtable / PSCustomObject sent as JSON.</summary>
+        [Parameter(ParameterSetName = DefinitionSet, Mandatory = true)]
+        [ValidateNotNull]
+        public object? Definition { get; set; }
+
+        /// <summary>A YAML or JSON file holding the new draft.</summary>
+        [Parameter(ParameterSetName = PathSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>Write the updated workflow.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void BeginProcessingCore()
+        {
+            if (ParameterSetName == PropertiesSet && Name is null && Description is null && Type is null)
+            {
+                ThrowTerminatingError(CompassErrors.Record(CompassErrorKind.InvalidInput,
+                    "Nothing to change: give -Name, -Description, -Type, -Definition or -Path.", null));
+            }
+        }
+
+        protected override void ProcessRecordCore()
+        {
+            var id = WorkflowId!;
+            Guarded(() =>
+            {
+                var changes = new WorkflowChanges
+                {
+                    Name = Name,
+                    Description = Description,
+                    Type = Type?.ToLowerInvariant(),
+                    Definition = ParameterSetName switch
+                    {
+                        DefinitionSet => WorkflowDefinitionInput.FromValue(Definition!),
+                        PathSet => WorkflowDefinitionInput.FromPath(this, Path!),
+                        _ => null,
+                    },
+                };
+                if (!ShouldProcess(id, "Update the Compass workflow")) return;
+                var updated = Await(Client.UpdateWorkflowAsync(id, changes, StopToken));
+                if (PassThru) WriteObject(updated.ToPSObject());
+            }, id);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using CompassPS.Client;
+
+namespace CompassPS.Commands
+{
+    /// <summary>
+    /// Cancels runs that have not finished and writes each cancelled run (the server's answer, so the caller sees
+    /// the final state without asking again; pipe to Out-Null to discard it). A run that had already finished is
+    /// an error (CompassPS.Conflict) and the next run goes on. Runs are cancelled once the input has ended.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Stop, "CompassRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(Run))]
+    public sealed class StopCompassRunCommand : CompassApiCmdlet
+    {
+        private readonly List<string> _runIds = new List<string>();
+
+        /// <summary>
+        /// Named RunId (with the alias Id) so that objects carrying both an Id and a RunId (approvals, steps)
+        /// bind their RunId, and runs bind their Id.
+        /// </summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Id")]
+        [ValidateNotNullOrEmpty]
+        public string[] RunId { get; set; } = System.Array.Empty<string>();
+
+        /// <summary>
+        /// Only collects: the runs are cancelled once the input has ended. Fed by a list filtered by status
+        /// (Get-CompassRun -Status running), cancelling while the list is still being paged would shrink it under
+        /// its offsets, and the runs beyond the first page would be skipped without a word.
+        /// </summary>
+        protected override void ProcessRecordCore() => _runIds.AddRange(RunId);
+
+        protected override void EndProcessingCore()
+        {
+            foreach (var id in _runIds)
+            {
+                if (!ShouldProcess($"run {id}", "Cancel the Compass run")) continue;
+                Guarded(() => WriteObject(Cancel(id).ToPSObject()), id);
+            }
+        }
+
+        private Run Cancel(string id)
+        {
+            try
+            {
+                return Await(Client.CancelRunAsync(id, StopToken));
+            }
+            catch (CompassApiException ex) when (ex.Kind == CompassErrorKind.Conflict)
+            {
+                var reason = ex.ServerMessage ?? "it has already finished.";
+                var code = ex.CompassCode is null ? "" : $" [{ex.CompassCode}]";
+                throw new CompassApiException(CompassErrorKind.Conflict,
+                    $"Cannot stop run {id}: {reason} Only a pending, running or awaiting_approval run can be cancelled (HTTP 409{code}).", ex)
+                {
+                    StatusCode = ex.StatusCode, CompassCode = ex.CompassCode, ServerMessage = ex.ServerMessage, RequestId = ex.RequestId, Request = ex.Request,
+                };
+            }
+        }
+    }
+}
