@@ -141,4 +141,23 @@ public sealed class LiveStreamTests : IAsyncLifetime
         Assert.Equal("running", (string?)run!["status"]);
         await client.PostJsonAsync($"v1/runs/{runId}/cancel");
     }
+
+    [Fact]
+    public async Task Stopping_the_server_ends_open_streams_instead_of_waiting_for_them()
+    {
+        var server = await TestServer.StartAsync("--delay-scale", "50");
+        // A client of its own: the server's clients are disposed with it, which would end the read from this side.
+        using var client = new HttpClient { BaseAddress = server.BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TestServer.ProjectKey);
+        var runId = (string)(await client.StartDemoRunAsync("open stream"))["id"]!;
+        var reading = SseReader.ReadAllAsync(client, $"v1/streams/{runId}", timeout: TimeSpan.FromSeconds(60));
+        await client.WaitForRunAsync(runId, untilStatuses: "running");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        // Generous bound: without ending the streams, shutdown waits out ASP.NET Core's 30 s timeout.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"stopping took {clock.Elapsed}");
+        var (_, frames) = await reading;
+        Assert.DoesNotContain(frames.Events(), e => e.Event is "run.completed" or "run.failed" or "run.cancelled");
+    }
 }

@@ -143,3 +143,73 @@ Describe 'examples/Get-FailedRunReport.ps1' {
         $result.Output | Should -Not -BeLike '*cmp_not_a_key*'
     }
 }
+
+Describe 'examples/Publish-CompassWorkflowFolder.ps1' {
+    BeforeAll {
+        $definition = @'
+name: Note lookup
+type: workflow
+description: Returns reference notes for a query.
+nodes:
+  - id: input
+    type: component
+    component_type: input
+    name: Input
+    config:
+      type: object
+      schema:
+        query: { type: string, required: true }
+  - id: notes
+    type: component
+    component_type: prompt
+    name: Notes
+    config:
+      template: "Notes for '{{query}}'."
+    inputs:
+      query: { kind: ref, source: input, path: $.query }
+  - id: output
+    type: component
+    component_type: output
+    name: Output
+    config:
+      mode: single
+    inputs:
+      value: { kind: ref, source: notes, path: $ }
+'@
+        $suffix = [guid]::NewGuid().ToString('n').Substring(0, 8)
+        $goodName = "note-lookup-$suffix"
+        $badName = "broken-lookup-$suffix"
+    }
+
+    It 'publishes nothing and exits 1 when one definition is invalid, naming the file and the error' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'mixed')
+        Set-Content (Join-Path $folder "$goodName.yaml") $definition
+        Set-Content (Join-Path $folder "$badName.yaml") ($definition -replace 'source: notes', 'source: nowhere')
+
+        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+
+        $result.ExitCode | Should -Be 1 -Because $result.Output
+        $result.Output | Should -BeLike "*WARNING: $badName.yaml is invalid: *nowhere*"
+        $result.Output | Should -BeLike '*1 of 2 definition(s) invalid; nothing was published.*'
+        foreach ($name in $goodName, $badName) {
+            $workflow = Get-CompassWorkflow -Context $context -Name $name
+            $workflow.LatestVersion | Should -BeNullOrEmpty -Because "$name must not have been published"
+        }
+    }
+
+    It 'publishes every definition and exits 0 when all are valid; publishing again makes the next version' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'valid')
+        Set-Content (Join-Path $folder "$goodName.yaml") $definition
+
+        $first = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $first.ExitCode | Should -Be 0 -Because $first.Output
+        $first.Output | Should -BeLike '*Published 1 workflow(s).*'
+        $workflow = Get-CompassWorkflow -Context $context -Name $goodName
+        $workflow.LatestVersion | Should -Be 1
+        (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 1
+
+        $second = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $second.ExitCode | Should -Be 0 -Because $second.Output
+        (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 2
+    }
+}

@@ -74,11 +74,7 @@ public static class ConnectionsApi
         {
             Id = DataStore.NewId(), ProjectId = caller.ProjectId, Name = name!.Trim(), Kind = kind ?? givenKind!, Type = type!.Trim(),
             Configuration = configuration, EncryptedCredentials = credentials is { Count: > 0 } ? protector.Protect(credentials) : null,
-            Status = status ?? "connected", DefaultModel = defaultModel ?? configuration["default_model"]?.GetValueKind() switch
-            {
-                System.Text.Json.JsonValueKind.String => configuration["default_model"]!.GetValue<string>(),
-                _ => null,
-            },
+            Status = status ?? "connected", DefaultModel = defaultModel ?? ConfiguredString(configuration, "default_model"),
             CreatedAt = now, UpdatedAt = now, Sequence = store.NextSequence(),
         };
         lock (store.Gate)
@@ -154,7 +150,7 @@ public static class ConnectionsApi
             type = connection.Type;
             connectionKind = connection.Kind;
             status = connection.Status;
-            url = (connection.Configuration["base_url"] ?? connection.Configuration["url"]) is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+            url = ConfiguredString(connection.Configuration, "base_url") ?? ConfiguredString(connection.Configuration, "url");
         }
 
         string detail;
@@ -198,6 +194,9 @@ public static class ConnectionsApi
         }
         return ApiResults.Json(new JsonObject { ["status"] = status, ["detail"] = detail, ["checked_at"] = ApiResults.Timestamp(checkedAt) });
     }
+
+    private static string? ConfiguredString(JsonObject configuration, string name) =>
+        configuration[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
     private static ConnectionEntity Find(DataStore store, string projectId, string id, string? kind) =>
         store.Connections.TryGetValue(id, out var connection) && connection.ProjectId == projectId && (kind is null || connection.Kind == kind)

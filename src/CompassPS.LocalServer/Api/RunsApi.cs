@@ -25,8 +25,8 @@ public static partial class RunsApi
         v1.MapGet("/runs/{run_id}/executions", Executions).WithSummary("Per-node execution records of a run");
         v1.MapGet("/runs/{run_id}/tree", Tree).WithSummary("The run's step tree, sub-runs nested");
         v1.MapPost("/runs/{run_id}/cancel", Cancel).WithSummary("Cancel a run that has not finished");
-        v1.MapGet("/streams/{run_id}", (HttpContext context, string run_id, DataStore store, ServerOptions options) =>
-            SseEndpoint.StreamAsync(context, run_id, store, options)).WithSummary("Server-Sent Events of a run");
+        v1.MapGet("/streams/{run_id}", (HttpContext context, string run_id, DataStore store, ServerOptions options, IHostApplicationLifetime lifetime) =>
+            SseEndpoint.StreamAsync(context, run_id, store, options, lifetime)).WithSummary("Server-Sent Events of a run");
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, DataStore store, RunHost host)

@@ -68,8 +68,10 @@ public static class LocalServerApp
     private static void PrintBanner(WebApplication app, ServerOptions options)
     {
         var storage = options.DataDirectory is { } dir ? $"SQLite in {Path.GetFullPath(dir)}" : "in memory (nothing is kept after exit)";
+        foreach (var url in app.Urls.Where(url => !IsLoopback(url)))
+            Console.Error.WriteLine($"compass-local: WARNING: {url} is not a loopback address; the development keys are public.");
         Console.Out.Write($"""
-            Compass local server ({storage})
+            Compass local server at {string.Join(", ", app.Urls)} ({storage})
               Keys (send as 'Authorization: Bearer <key>'):
                 {DevelopmentKeys.ProjectKey}   member of project {DevelopmentKeys.DefaultProject.Id} (Default)
                 {DevelopmentKeys.AdminKey}     admin of project  {DevelopmentKeys.DefaultProject.Id} (Default)
@@ -82,4 +84,7 @@ public static class LocalServerApp
             """);
         Console.Out.Flush();
     }
+
+    private static bool IsLoopback(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host == "localhost");
 }

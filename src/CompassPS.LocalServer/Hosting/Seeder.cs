@@ -10,12 +10,13 @@ namespace CompassPS.LocalServer.Hosting;
 /// </summary>
 public static class Seeder
 {
-    public const string LocalProviderId = "11111111-1111-4111-8111-111111111111";
-    public const string DemoResearchWorkflowId = "22222222-2222-4222-8222-222222222222";
-    public const string DemoResearchDeploymentId = "33333333-3333-4333-8333-333333333333";
-    public const string DemoLookupWorkflowId = "44444444-4444-4444-8444-444444444444";
-    public const string DemoLookupDeploymentId = "55555555-5555-4555-8555-555555555555";
-    public const string LocalModel = "compass-local-1";
+    // The well-known ids are the engine's (its seeded definitions refer to them).
+    public const string LocalProviderId = SeedWorkflows.LocalProviderConnectionId;
+    public const string DemoResearchWorkflowId = SeedWorkflows.DemoResearchId;
+    public const string DemoResearchDeploymentId = SeedWorkflows.DemoResearchDeploymentId;
+    public const string DemoLookupWorkflowId = SeedWorkflows.DemoLookupId;
+    public const string DemoLookupDeploymentId = SeedWorkflows.DemoLookupDeploymentId;
+    public const string LocalModel = SeedWorkflows.LocalModel;
 
     public static void SeedIfEmpty(DataStore store, IWorkflowEngine engine)
     {

@@ -21,7 +21,7 @@ public static class SseEndpoint
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly byte[] KeepAlive = ": keepalive\n\n"u8.ToArray();
 
-    public static async Task StreamAsync(HttpContext context, string runId, DataStore store, ServerOptions options)
+    public static async Task StreamAsync(HttpContext context, string runId, DataStore store, ServerOptions options, IHostApplicationLifetime lifetime)
     {
         var caller = ApiKeyMiddleware.GetCaller(context);
         bool? terminal;
@@ -54,7 +54,10 @@ public static class SseEndpoint
         var sent = 0;
         var batch = new List<StoredEvent>(BatchSize);
         var writer = response.BodyWriter;
-        var aborted = context.RequestAborted;
+        // A stream of a live run can stay open for long: it ends when the client goes or the server stops, so that
+        // stopping the server never waits for its readers.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ending.Token;
         try
         {
             while (!aborted.IsCancellationRequested)
@@ -86,7 +89,7 @@ public static class SseEndpoint
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the server is stopping.
         }
     }
 

@@ -26,6 +26,8 @@ namespace CompassPS.Commands
         private static string CollectionFor(string? commandName)
         {
             if (commandName != null && commandName.EndsWith("Provider", StringComparison.OrdinalIgnoreCase)) return CompassClient.ProvidersCollection;
+            // New-CompassAgent -Provider takes a provider connection.
+            if (commandName != null && commandName.EndsWith("Agent", StringComparison.OrdinalIgnoreCase)) return CompassClient.ProvidersCollection;
             if (commandName != null && commandName.EndsWith("Gateway", StringComparison.OrdinalIgnoreCase)) return CompassClient.GatewaysCollection;
             return CompassClient.ConnectionsCollection;
         }

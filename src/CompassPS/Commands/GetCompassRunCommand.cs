@@ -29,6 +29,7 @@ namespace CompassPS.Commands
         public string? Status { get; set; }
 
         [Parameter(ParameterSetName = ListSet)]
+        [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public string? ConversationId { get; set; }
 
         protected override void ProcessRecordCore()

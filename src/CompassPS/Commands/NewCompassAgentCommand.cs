@@ -33,6 +33,7 @@ namespace CompassPS.Commands
         /// <summary>The provider connection the agent's model runs on: its id, or a connection object with an Id.</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(ConnectionIdCompleter))]
         public object? Provider { get; set; }
 
         /// <summary>The model; empty (the default) uses the provider connection's default model.</summary>

@@ -21,10 +21,12 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByWorkflowSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string? WorkflowId { get; set; }
 
         [Parameter(ParameterSetName = ByDeploymentSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(DeploymentIdCompleter))]
         public string? DeploymentId { get; set; }
 
         /// <summary>A title to find the conversation by; the server names it when none is given.</summary>

@@ -49,6 +49,7 @@ namespace CompassPS.Commands
         public object? InputData { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public string? ConversationId { get; set; }
 
         /// <summary>Write each run when it has ended instead of when it is created.</summary>

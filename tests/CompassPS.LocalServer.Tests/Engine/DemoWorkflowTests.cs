@@ -19,6 +19,7 @@ public sealed class DemoWorkflowTests
         var answer = result.Output!.GetValue<string>();
         Assert.Contains("Write a short research brief about tidal energy.", answer);
         Assert.Contains("The tool lookup returned: Reference notes for 'Write a short research brief about tidal energy.'", answer);
+        Assert.DoesNotContain("..", answer);
         Assert.True(result.TotalTokens > 0);
     }
 

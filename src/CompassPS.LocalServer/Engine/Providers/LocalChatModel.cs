@@ -76,7 +76,9 @@ public sealed class LocalChatModel(double delayScale) : IChatModel
 
         foreach (var toolResult in messages.Skip(lastUserIndex + 1).Where(message => message.Role == ChatRoles.Tool))
         {
-            answer.Append(" The tool ").Append(toolResult.ToolName).Append(" returned: ").Append(toolResult.Content).Append('.');
+            answer.Append(" The tool ").Append(toolResult.ToolName).Append(" returned: ").Append(toolResult.Content);
+            // Tool results are often sentences already; a second full stop would read as a typo.
+            if (!toolResult.Content.TrimEnd().EndsWith(".", StringComparison.Ordinal)) answer.Append('.');
         }
 
         return answer.ToString();
