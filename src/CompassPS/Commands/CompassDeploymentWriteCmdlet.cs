@@ -5,10 +5,13 @@ namespace CompassPS.Commands
 {
     /// <summary>
     /// What Suspend-, Resume- and Set-CompassDeployment share: deployment ids from the pipeline, one PATCH per id
-    /// behind ShouldProcess, and -PassThru to write the deployment as it now is.
+    /// behind ShouldProcess, and -PassThru to write the deployment as it now is. A change of status is made once the
+    /// input has ended; a change of the live version alone as each id arrives.
     /// </summary>
     public abstract class CompassDeploymentWriteCmdlet : CompassApiCmdlet
     {
+        private PipelineWrites? _updates;
+
         /// <summary>
         /// Named DeploymentId (alias Id) so a piped workflow or run binds its DeploymentId, a piped deployment its Id.
         /// </summary>
@@ -22,18 +25,33 @@ namespace CompassPS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>Updates each deployment to <paramref name="status"/> and/or <paramref name="liveVersion"/>.</summary>
-        protected void Update(string? status, long? liveVersion, string action)
+        /// <summary>The status each deployment is given, or null to keep it.</summary>
+        protected abstract string? NewStatus { get; }
+
+        /// <summary>The version each deployment is to run, or null to keep it.</summary>
+        protected virtual long? NewLiveVersion => null;
+
+        /// <summary>The change as -WhatIf and -Confirm describe it.</summary>
+        protected abstract string ActionDescription { get; }
+
+        /// <summary>
+        /// A status change moves a deployment out of a list filtered by status (Get-CompassDeployment -Status active |
+        /// Suspend-CompassDeployment): held until the input ends. A live version alone changes no list: written at once.
+        /// </summary>
+        private PipelineWrites Updates => _updates ??= new PipelineWrites(holdUntilInputEnds: NewStatus != null, Update);
+
+        protected sealed override void ProcessRecordCore() => Updates.Add(DeploymentId);
+
+        protected sealed override void EndProcessingCore() => Updates.Complete();
+
+        private void Update(string id)
         {
-            foreach (var id in DeploymentId)
+            if (!ShouldProcess(id, ActionDescription)) return;
+            Guarded(() =>
             {
-                if (!ShouldProcess(id, action)) continue;
-                Guarded(() =>
-                {
-                    var updated = Await(Client.UpdateDeploymentAsync(id, status, liveVersion, StopToken));
-                    if (PassThru) WriteObject(updated.ToPSObject());
-                }, id);
-            }
+                var updated = Await(Client.UpdateDeploymentAsync(id, NewStatus, NewLiveVersion, StopToken));
+                if (PassThru) WriteObject(updated.ToPSObject());
+            }, id);
         }
     }
 }

@@ -3,23 +3,32 @@ using CompassPS.Client;
 
 namespace CompassPS.Commands
 {
-    /// <summary>Deletes connections (needs an admin-scoped key). Confirms first (ConfirmImpact High) unless -Confirm:$false.</summary>
+    /// <summary>
+    /// Deletes connections (needs an admin-scoped key), once the input has ended. Confirms first (ConfirmImpact High)
+    /// unless -Confirm:$false.
+    /// </summary>
     [Cmdlet(VerbsCommon.Remove, "CompassConnection", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     public sealed class RemoveCompassConnectionCommand : CompassApiCmdlet
     {
+        private PipelineWrites? _removals;
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
         public string[] Id { get; set; } = System.Array.Empty<string>();
 
-        protected override void ProcessRecordCore()
+        /// <summary>A removal shrinks every list the connection was in (connections, providers, gateways): held until the input ends.</summary>
+        private PipelineWrites Removals => _removals ??= new PipelineWrites(holdUntilInputEnds: true, Remove);
+
+        protected override void ProcessRecordCore() => Removals.Add(Id);
+
+        protected override void EndProcessingCore() => Removals.Complete();
+
+        private void Remove(string id)
         {
-            foreach (var id in Id)
-            {
-                if (!ShouldProcess("connection " + id, "Remove")) continue;
-                Guarded(() => Await(Client.DeleteConnectionAsync(CompassClient.ConnectionsCollection, id, StopToken)), id);
-            }
+            if (!ShouldProcess("connection " + id, "Remove")) return;
+            Guarded(() => Await(Client.DeleteConnectionAsync(CompassClient.ConnectionsCollection, id, StopToken)), id);
         }
     }
 }

@@ -2,23 +2,32 @@ using System.Management.Automation;
 
 namespace CompassPS.Commands
 {
-    /// <summary>Deletes conversations (their runs stay). Confirms first (ConfirmImpact High) unless -Confirm:$false.</summary>
+    /// <summary>
+    /// Deletes conversations (their runs stay), once the input has ended. Confirms first (ConfirmImpact High) unless
+    /// -Confirm:$false.
+    /// </summary>
     [Cmdlet(VerbsCommon.Remove, "CompassConversation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     public sealed class RemoveCompassConversationCommand : CompassApiCmdlet
     {
+        private PipelineWrites? _removals;
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConversationId")]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public string[] Id { get; set; } = System.Array.Empty<string>();
 
-        protected override void ProcessRecordCore()
+        /// <summary>A removal shrinks every list the conversation was in: held until the input ends.</summary>
+        private PipelineWrites Removals => _removals ??= new PipelineWrites(holdUntilInputEnds: true, Remove);
+
+        protected override void ProcessRecordCore() => Removals.Add(Id);
+
+        protected override void EndProcessingCore() => Removals.Complete();
+
+        private void Remove(string id)
         {
-            foreach (var id in Id)
-            {
-                if (!ShouldProcess("conversation " + id, "Remove")) continue;
-                Guarded(() => Await(Client.DeleteConversationAsync(id, StopToken)), id);
-            }
+            if (!ShouldProcess("conversation " + id, "Remove")) return;
+            Guarded(() => Await(Client.DeleteConversationAsync(id, StopToken)), id);
         }
     }
 }

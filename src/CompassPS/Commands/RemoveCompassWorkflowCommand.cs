@@ -2,11 +2,16 @@ using System.Management.Automation;
 
 namespace CompassPS.Commands
 {
-    /// <summary>Deletes a workflow or agent with its versions and its deployment; its runs stay. Confirms by default.</summary>
+    /// <summary>
+    /// Deletes workflows or agents with their versions and their deployments; their runs stay. Confirms by default.
+    /// The workflows are deleted once the input has ended.
+    /// </summary>
     [Cmdlet(VerbsCommon.Remove, "CompassWorkflow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(void))]
     public sealed class RemoveCompassWorkflowCommand : CompassApiCmdlet
     {
+        private PipelineWrites? _removals;
+
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
@@ -14,13 +19,17 @@ namespace CompassPS.Commands
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string[] WorkflowId { get; set; } = System.Array.Empty<string>();
 
-        protected override void ProcessRecordCore()
+        /// <summary>A removal shrinks every list the workflow (and its deployment) was in: held until the input ends.</summary>
+        private PipelineWrites Removals => _removals ??= new PipelineWrites(holdUntilInputEnds: true, Remove);
+
+        protected override void ProcessRecordCore() => Removals.Add(WorkflowId);
+
+        protected override void EndProcessingCore() => Removals.Complete();
+
+        private void Remove(string id)
         {
-            foreach (var id in WorkflowId)
-            {
-                if (!ShouldProcess(id, "Delete the Compass workflow with its versions and its deployment")) continue;
-                Guarded(() => Await(Client.DeleteWorkflowAsync(id, StopToken)), id);
-            }
+            if (!ShouldProcess(id, "Delete the Compass workflow with its versions and its deployment")) return;
+            Guarded(() => Await(Client.DeleteWorkflowAsync(id, StopToken)), id);
         }
     }
 }

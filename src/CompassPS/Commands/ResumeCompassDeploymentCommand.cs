@@ -3,12 +3,13 @@ using CompassPS.Client;
 
 namespace CompassPS.Commands
 {
-    /// <summary>Makes paused (or archived) deployments active again, so they accept runs.</summary>
+    /// <summary>Makes paused (or archived) deployments active again, once the input has ended, so they accept runs.</summary>
     [Cmdlet(VerbsLifecycle.Resume, "CompassDeployment", SupportsShouldProcess = true)]
     [OutputType(typeof(Deployment))]
     public sealed class ResumeCompassDeploymentCommand : CompassDeploymentWriteCmdlet
     {
-        protected override void ProcessRecordCore() =>
-            Update(DeploymentStatus.Active, null, "Make the Compass deployment active (it accepts runs again)");
+        protected override string? NewStatus => DeploymentStatus.Active;
+
+        protected override string ActionDescription => "Make the Compass deployment active (it accepts runs again)";
     }
 }

@@ -5,7 +5,8 @@ namespace CompassPS.Commands
 {
     /// <summary>
     /// Changes a workflow's name, description, type or draft definition; only what is given changes. The published
-    /// versions and the deployment are untouched until the next Publish-CompassWorkflow.
+    /// versions and the deployment are untouched until the next Publish-CompassWorkflow. A new name or type is given
+    /// once the input has ended; a description or draft alone as each workflow arrives.
     /// </summary>
     [Cmdlet(VerbsCommon.Set, "CompassWorkflow", DefaultParameterSetName = PropertiesSet, SupportsShouldProcess = true)]
     [OutputType(typeof(Workflow))]
@@ -14,6 +15,8 @@ namespace CompassPS.Commands
         private const string PropertiesSet = "Properties";
         private const string DefinitionSet = "Definition";
         private const string PathSet = "Path";
+
+        private PipelineWrites? _updates;
 
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -58,9 +61,18 @@ namespace CompassPS.Commands
             }
         }
 
-        protected override void ProcessRecordCore()
+        /// <summary>
+        /// A new name or type moves a workflow out of a list filtered by it on the server (Get-CompassWorkflow -Type agent,
+        /// or an exact -Name): held until the input ends. A description or draft changes no list: written at once.
+        /// </summary>
+        private PipelineWrites Updates => _updates ??= new PipelineWrites(holdUntilInputEnds: Name != null || Type != null, Update);
+
+        protected override void ProcessRecordCore() => Updates.Add(new[] { WorkflowId! });
+
+        protected override void EndProcessingCore() => Updates.Complete();
+
+        private void Update(string id)
         {
-            var id = WorkflowId!;
             Guarded(() =>
             {
                 var changes = new WorkflowChanges
