@@ -14,8 +14,7 @@ namespace CompassPS.Client
         public const int DefaultTimeoutSec = 100;
         /// <summary>A stream that sends nothing (not even a keepalive, every 15 s) for this long is treated as dropped.</summary>
         public const double DefaultStreamIdleSec = 45;
-        /// <summary>The wire's largest page: a listing costs the server (and the client) per request.</summary>
-        public const int DefaultPageSize = MaxPageSize;
+        public const int DefaultPageSize = 100;
         public const int MaxPageSize = 200;
         /// <summary>A JSON body larger than this is refused as an invalid response rather than read into memory.</summary>
         public const long DefaultMaxResponseBytes = 64L * 1024 * 1024;
