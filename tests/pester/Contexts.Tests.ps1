@@ -109,9 +109,14 @@ Describe 'Errors' {
         $errors[0].Exception.RequestId | Should -Not -BeNullOrEmpty
     }
 
-    It 'a dispatch to an unknown deployment is NotFound' {
+    It 'a dispatch to an unknown deployment is NotFound, naming the input that failed' {
         { Start-CompassRun -DeploymentId '99999999-9999-4999-8999-999999999999' -InputData @{ topic = 'x' } -ErrorAction Stop } |
             Should -Throw -ErrorId 'CompassPS.NotFound,*'
+        $errors = $null
+        $row = [pscustomobject]@{ topic = 'row 7' }
+        $row | Start-CompassRun -DeploymentId '99999999-9999-4999-8999-999999999999' -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors.Count | Should -Be 1
+        $errors[0].TargetObject.topic | Should -Be 'row 7'
     }
 
     It 'input that looks like JSON but is not is InvalidInput, and nothing is sent' {

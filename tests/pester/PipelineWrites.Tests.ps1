@@ -114,6 +114,12 @@ Describe 'Deployment status changes fed by a list filtered by status' {
         @(Get-ServerItems '/v1/deployments/?status=archived' | Where-Object name -Like 'deployed-*').Count | Should -Be $setSize
     }
 
+    It 'Publish-CompassWorkflow makes every deployment of an archived list longer than a page active again' {
+        $published = @(Get-CompassDeployment -Name 'deployed-*' -Status archived | Publish-CompassWorkflow)
+        $published.Count | Should -Be $setSize
+        @(Get-ServerItems '/v1/deployments/?status=archived' | Where-Object name -Like 'deployed-*').Count | Should -Be 0
+    }
+
     It 'Set-CompassDeployment -LiveVersion, which moves no deployment in any list, changes each as it arrives' {
         $order = Get-RequestOrder { Get-CompassDeployment -Name 'deployed-*' | Set-CompassDeployment -LiveVersion 1 }
         @($order | Where-Object { $_ -eq 'write' }).Count | Should -Be $setSize

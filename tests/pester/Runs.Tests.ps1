@@ -66,6 +66,19 @@ Describe 'Run lifecycle' {
         $done.Status | Sort-Object -Unique | Should -Be 'completed'
     }
 
+    It '-Wait writes each run as it ends, while later inputs are still coming' {
+        $inputAt = [System.Collections.Generic.List[datetime]]::new()
+        $written = 1..3 | ForEach-Object {
+            if ($_ -gt 1) { Start-Sleep -Seconds 4 }
+            $inputAt.Add([datetime]::UtcNow)
+            @{ topic = "slow input $_" }
+        } | Start-CompassRun -DeploymentId $DeploymentId -Wait -TimeoutSec 120 |
+            ForEach-Object { [pscustomobject]@{ Run = $_; At = [datetime]::UtcNow } }
+        $written.Count | Should -Be 3
+        $written.Run.Status | Sort-Object -Unique | Should -Be 'completed'
+        $written[0].At | Should -BeLessThan $inputAt[2] -Because 'the first run ended long before the last input came'
+    }
+
     It 'fails a run whose input misses a required field, with the reason' {
         $run = Start-CompassRun -DeploymentId $DeploymentId -InputData @{ wrong = 1 } -Wait -TimeoutSec 60
         $run.Status | Should -Be 'failed'

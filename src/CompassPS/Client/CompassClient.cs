@@ -37,8 +37,6 @@ namespace CompassPS.Client
 
         public CompassClientOptions Options => _transport.Options;
 
-        internal ICompassLog Log => _log;
-
         // ---- JSON calls ---------------------------------------------------------------------------------
 
         internal async Task<T> SendJsonAsync<T>(CompassRequest request, Func<JsonElement, T> map, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 using CompassPS.Client;
 
 namespace CompassPS.Commands
@@ -28,45 +29,85 @@ namespace CompassPS.Commands
         /// Runs <paramref name="waiter"/> to its end on the pipeline thread: each run is written as it ends, one
         /// throttled progress bar counts them, and at the deadline every run still going gets a Timeout error.
         /// </summary>
-        protected void WaitForRuns(RunWaiter waiter, int? timeoutSec, Action<Run> onFinished)
-        {
-            const int activityId = 1;
-            var lastProgress = DateTime.MinValue;
-            void ShowProgress(bool force)
-            {
-                var now = DateTime.UtcNow;
-                if (!force && now - lastProgress < ProgressInterval) return;
-                lastProgress = now;
-                var added = Math.Max(1, waiter.Added);
-                var record = new ProgressRecord(activityId, "Waiting for Compass runs", $"{waiter.Finished} of {waiter.Added} runs finished")
-                {
-                    PercentComplete = Math.Min(100, waiter.Finished * 100 / added),
-                };
-                WriteProgress(record);
-            }
+        protected void WaitForRuns(RunWaiter waiter, int? timeoutSec, Action<Run> onFinished) =>
+            EndWaitForRuns(BeginWaitForRuns(waiter, timeoutSec, onFinished));
 
+        /// <summary>
+        /// Starts waiting in the background (pipeline thread): runs may still be added, and each finished run is
+        /// written whenever the pipeline thread next runs posted work (between inputs, or in EndWaitForRuns).
+        /// The deadline counts from here.
+        /// </summary>
+        protected RunWait BeginWaitForRuns(RunWaiter waiter, int? timeoutSec, Action<Run> onFinished)
+        {
+            var wait = new RunWait(this, waiter, timeoutSec);
             waiter.RunFinished += run => PostToPipeline(() =>
             {
                 onFinished(run);
-                ShowProgress(force: false);
+                wait.ShowProgress(force: false);
             });
             waiter.RunLost += (id, error) => PostToPipeline(() => WriteError(CompassErrors.Record(error, id)));
-            using var deadline = Deadline(timeoutSec);
+            wait.ShowProgress(force: true);
+            wait.Start();
+            return wait;
+        }
+
+        /// <summary>No more runs: waits (pipeline thread) for the rest, or for the deadline.</summary>
+        protected void EndWaitForRuns(RunWait wait)
+        {
+            wait.Waiter.CompleteAdding();
             try
             {
-                ShowProgress(force: true);
-                Await(waiter.WaitAsync(deadline.Token));
+                Await(wait.Task!);
             }
-            catch (OperationCanceledException) when (TimedOut(deadline))
+            catch (OperationCanceledException) when (TimedOut(wait.Deadline))
             {
-                foreach (var run in waiter.Pending)
+                foreach (var run in wait.Waiter.Pending)
                 {
-                    WriteError(CompassErrors.Record(TimeoutError($"Run {run.Id}", timeoutSec), run));
+                    WriteError(CompassErrors.Record(TimeoutError($"Run {run.Id}", wait.TimeoutSec), run));
                 }
             }
             finally
             {
-                WriteProgress(new ProgressRecord(activityId, "Waiting for Compass runs", "Done") { RecordType = ProgressRecordType.Completed });
+                WriteProgress(new ProgressRecord(RunWait.ActivityId, RunWait.Activity, "Done") { RecordType = ProgressRecordType.Completed });
+                wait.Deadline.Dispose();
+            }
+        }
+
+        /// <summary>One wait for many runs: the waiter, its background task, its deadline and its progress bar.</summary>
+        protected sealed class RunWait
+        {
+            internal const int ActivityId = 1;
+            internal const string Activity = "Waiting for Compass runs";
+
+            private readonly CompassRunCmdlet _cmdlet;
+            private DateTime _lastProgress = DateTime.MinValue;
+
+            internal RunWait(CompassRunCmdlet cmdlet, RunWaiter waiter, int? timeoutSec)
+            {
+                _cmdlet = cmdlet;
+                Waiter = waiter;
+                TimeoutSec = timeoutSec;
+                Deadline = cmdlet.Deadline(timeoutSec);
+            }
+
+            internal RunWaiter Waiter { get; }
+            internal int? TimeoutSec { get; }
+            internal CancellationTokenSource Deadline { get; }
+            internal Task? Task { get; private set; }
+
+            internal void Start() => Task = Waiter.WaitAsync(Deadline.Token);
+
+            /// <summary>Pipeline thread only; at most one update per ProgressInterval unless forced.</summary>
+            internal void ShowProgress(bool force)
+            {
+                var now = DateTime.UtcNow;
+                if (!force && now - _lastProgress < ProgressInterval) return;
+                _lastProgress = now;
+                var added = Math.Max(1, Waiter.Added);
+                _cmdlet.WriteProgress(new ProgressRecord(ActivityId, Activity, $"{Waiter.Finished} of {Waiter.Added} runs finished")
+                {
+                    PercentComplete = Math.Min(100, Waiter.Finished * 100 / added),
+                });
             }
         }
 

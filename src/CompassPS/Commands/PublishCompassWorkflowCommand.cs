@@ -21,16 +21,26 @@ namespace CompassPS.Commands
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string[] WorkflowId { get; set; } = Array.Empty<string>();
 
-        protected override void ProcessRecordCore()
-        {
-            foreach (var id in WorkflowId)
-            {
-                if (!ShouldProcess(id, "Publish the draft of the Compass workflow as its next version and make it live")) continue;
-                Guarded(() => Publish(id), id);
-            }
-        }
+        private PipelineWrites? _publications;
+
+        /// <summary>
+        /// Publishing makes an archived deployment active again, so fed by a status-filtered deployment list
+        /// (Get-CompassDeployment -Status archived | Publish-CompassWorkflow) it would move items under the list's
+        /// offsets: held until the input ends.
+        /// </summary>
+        private PipelineWrites Publications => _publications ??= new PipelineWrites(holdUntilInputEnds: true, Publish);
+
+        protected override void ProcessRecordCore() => Publications.Add(WorkflowId);
+
+        protected override void EndProcessingCore() => Publications.Complete();
 
         private void Publish(string id)
+        {
+            if (!ShouldProcess(id, "Publish the draft of the Compass workflow as its next version and make it live")) return;
+            Guarded(() => PublishNow(id), id);
+        }
+
+        private void PublishNow(string id)
         {
             Deployment deployment;
             try

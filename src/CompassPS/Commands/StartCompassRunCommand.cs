@@ -22,7 +22,7 @@ namespace CompassPS.Commands
         private const string ByWorkflowSet = "ByWorkflow";
 
         private SemaphoreSlim? _throttle;
-        private RunWaiter? _waiter;
+        private RunWait? _wait;
 
         /// <summary>
         /// A deployment or workflow from Get-CompassDeployment / Get-CompassWorkflow. Bound by type, so a workflow
@@ -84,35 +84,37 @@ namespace CompassPS.Commands
             var dispatch = BuildDispatch(out var target);
             if (dispatch is null) return;
             if (!ShouldProcess(target.ToString(), "Start a Compass run")) return;
+            // A failed dispatch names its input (e.g. the CSV row), so a runbook can tell which one failed.
+            var errorTarget = InputData ?? target;
 
             if (Follow)
             {
-                Guarded(() => FollowOne(dispatch), target);
+                Guarded(() => FollowOne(dispatch), errorTarget);
                 return;
             }
 
+            // -Wait: runs are waited for from the first dispatch on, and written as they end while inputs still come.
+            if (Wait && _wait is null) _wait = BeginWaitForRuns(new RunWaiter(Client), TimeoutSec, run => WriteObject(run.ToPSObject()));
+
             // Concurrent dispatch: wait (running posted work meanwhile) for a free slot, then send in the background.
+            var client = Client; // resolved here: the context store belongs to the pipeline thread's runspace
             Await(_throttle!.WaitAsync(StopToken));
-            _ = DispatchAsync(dispatch, target);
+            _ = DispatchAsync(client, dispatch, errorTarget);
         }
 
         protected override void EndProcessingCore()
         {
             // Every dispatch must end (and be written) before the command does.
             for (var i = 0; i < ThrottleLimit; i++) Await(_throttle!.WaitAsync(StopToken));
-            if (Wait && _waiter != null)
-            {
-                _waiter.CompleteAdding();
-                WaitForRuns(_waiter, TimeoutSec, run => WriteObject(run.ToPSObject()));
-            }
+            if (_wait != null) EndWaitForRuns(_wait);
         }
 
-        private async Task DispatchAsync(RunDispatch dispatch, object target)
+        private async Task DispatchAsync(CompassClient client, RunDispatch dispatch, object target)
         {
             try
             {
-                var run = await Client.CreateRunAsync(dispatch, StopToken).ConfigureAwait(false);
-                if (Wait) WaiterFor().Add(run);
+                var run = await client.CreateRunAsync(dispatch, StopToken).ConfigureAwait(false);
+                if (_wait != null) _wait.Waiter.Add(run);
                 else PostToPipeline(() => WriteObject(run.ToPSObject()));
             }
             catch (CompassApiException ex)
@@ -127,14 +129,6 @@ namespace CompassPS.Commands
             {
                 _throttle!.Release();
             }
-        }
-
-        private RunWaiter WaiterFor()
-        {
-            var waiter = _waiter;
-            if (waiter != null) return waiter;
-            var created = new RunWaiter(Client);
-            return Interlocked.CompareExchange(ref _waiter, created, null) ?? created;
         }
 
         private void FollowOne(RunDispatch dispatch)

@@ -48,6 +48,10 @@ namespace CompassPS
             }
         }
 
+        /// <summary>A field of a JSON object as a PowerShell value; null when absent or null.</summary>
+        public static object? Field(JsonElement json, string name) =>
+            JsonShape.Property(json, name) is JsonElement value ? ToPowerShell(value) : null;
+
         /// <summary>"input_data" → "InputData".</summary>
         public static string PascalCase(string wireName)
         {

@@ -69,9 +69,8 @@ namespace CompassPS
         /// <summary>A run known only by id (e.g. a string piped to Wait-CompassRun); its state is fetched before use.</summary>
         internal static Run Placeholder(string id) => new Run { Id = id };
 
-        /// <summary>A field's value as PowerShell sees JSON (null when absent or JSON null); the other models use it.</summary>
-        internal static object? Value(JsonElement json, string name) =>
-            JsonShape.Property(json, name) is JsonElement value ? JsonValues.ToPowerShell(value) : null;
+        /// <summary>Kept for the models that read their JSON values through it; same as <see cref="JsonValues.Field"/>.</summary>
+        internal static object? Value(JsonElement json, string name) => JsonValues.Field(json, name);
 
         public override string ToString() => Id;
     }
