@@ -7,7 +7,7 @@ param(
     [Parameter(Mandatory)][string]$ModulePath,
     [Parameter(Mandatory)][string]$ToolsPath,
     [Parameter(Mandatory)][string]$ResultPath,
-    [int]$Rounds = 7
+    [int]$Rounds = 5
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
@@ -35,12 +35,19 @@ function Invoke-Fresh([string]$Command) {
 }
 
 $quotedModule = "'" + $ModulePath.Replace("'", "''") + "'"
+# PowerShell's own floor for importing any module by a manifest: one that declares nothing.
+$emptyDir = Join-Path ([IO.Path]::GetTempPath()) "compassps-bench-empty-$PID"
+New-Item -ItemType Directory -Force $emptyDir | Out-Null
+Set-Content -Path (Join-Path $emptyDir 'Empty.psd1') -Value "@{ ModuleVersion = '1.0.0'; FunctionsToExport = @(); CmdletsToExport = @(); VariablesToExport = @(); AliasesToExport = @() }"
+$quotedEmpty = "'" + (Join-Path $emptyDir 'Empty.psd1').Replace("'", "''") + "'"
 $exit = 'pwsh -c "exit"'
+$empty = 'pwsh -c "Import-Module <empty manifest>"'
 $import = 'pwsh -c "Import-Module CompassPS"'
 $get = 'pwsh -c "Import-Module; Connect-Compass; Get-CompassRun -Id"'
 $irm = 'pwsh -c "Invoke-RestMethod" (one GET)'
 $commands = [ordered]@{
     $exit   = 'exit'
+    $empty  = "Import-Module $quotedEmpty"
     $import = "Import-Module $quotedModule"
     $get    = "Import-Module $quotedModule; Connect-Compass; `$null = Get-CompassRun -Id $runId"
     $irm    = "`$null = Invoke-RestMethod -Uri `"`$env:COMPASS_BASE_URL/v1/runs/$runId`" -Headers @{ Authorization = `"Bearer `$env:COMPASS_API_KEY`" }"
@@ -51,17 +58,21 @@ foreach ($name in $commands.Keys) { $command = $commands[$name]; $candidates[$na
 Write-Host '  [import] warming up (file cache)'
 foreach ($name in $commands.Keys) { Invoke-Fresh $commands[$name] }
 $times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'import'
+Remove-Item -Recurse -Force $emptyDir
 
 $median = @{}
 foreach ($name in $times.Keys) { $median[$name] = Get-Median $times[$name] }
 $importRatio = $median[$import] / $median[$exit]
 $getRatio = $median[$get] / $median[$exit]
 $irmRatio = $median[$get] / $median[$irm]
+$emptyRatio = $median[$empty] / $median[$exit]
 $checks = @(
     New-Check -Name 'Import-Module vs exit' -CompassPS (Format-Ms $median[$import]) -Alternative (Format-Ms $median[$exit]) `
         -Value $importRatio -Display (Format-Ratio $importRatio) -Target '<= 1.10x' -Met ($importRatio -le 1.10)
     New-Check -Name 'Import, connect, one Get-CompassRun -Id vs exit' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$exit]) `
         -Value $getRatio -Display (Format-Ratio $getRatio) -Target '<= 1.25x' -Met ($getRatio -le 1.25)
+    New-Check -Name 'PowerShell''s floor: importing an empty manifest module vs exit' -CompassPS (Format-Ms $median[$empty]) -Alternative (Format-Ms $median[$exit]) `
+        -Value $emptyRatio -Display (Format-Ratio $emptyRatio) -Target 'none (published)' -Met $null
     New-Check -Name 'Import, connect, one Get-CompassRun -Id vs one Invoke-RestMethod GET' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$irm]) `
         -Value $irmRatio -Display (Format-Ratio $irmRatio) -Target 'none (published)' -Met $null
 )

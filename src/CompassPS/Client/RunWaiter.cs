@@ -60,6 +60,7 @@ namespace CompassPS.Client
             var interval = FirstInterval;
             while (true)
             {
+                DrainChanges();
                 // Runs that were already over when added need no request.
                 foreach (var run in _pending.Values.Where(r => r.IsTerminal).ToList()) Finish(run);
                 if (_pending.IsEmpty)
@@ -75,6 +76,15 @@ namespace CompassPS.Client
                 await _changed.WaitAsync(interval, cancellationToken).ConfigureAwait(false);
                 interval = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 1.5, MaxInterval.TotalMilliseconds));
             }
+        }
+
+        /// <summary>
+        /// One wake-up covers every change signalled so far: each added run releases the semaphore once, and without
+        /// this a thousand runs piped in would make a thousand polls back to back instead of one poll per interval.
+        /// </summary>
+        private void DrainChanges()
+        {
+            while (_changed.Wait(0)) { }
         }
 
         private async Task PollOnceAsync(CancellationToken cancellationToken)

@@ -21,6 +21,9 @@ namespace CompassPS.Commands
         /// <summary>How long a stopped command waits for its background work to notice before returning.</summary>
         private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
 
+        /// <summary>How long a wait may block on the task alone before it turns to running posted work too.</summary>
+        private const int DirectWaitMs = 50;
+
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly BlockingCollection<Action> _pipelineWork = new BlockingCollection<Action>();
         private CmdletLog? _log;
@@ -99,12 +102,20 @@ namespace CompassPS.Commands
 
         private void Pump(Task task)
         {
-            if (!task.IsCompleted)
-            {
-                task.ContinueWith(_ => PostToPipeline(() => { }), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
             try
             {
+                if (!task.IsCompleted && _pipelineWork.Count == 0)
+                {
+                    // The usual wait is one request with nothing to write meanwhile: waiting on the task itself wakes
+                    // this thread with one hand-off instead of going through the work queue. Work posted meanwhile
+                    // (a verbose line, a finished run) waits at most this long.
+                    try { task.Wait(DirectWaitMs, StopToken); }
+                    catch (AggregateException) { /* faulted: reported below, as by the queue path */ }
+                }
+                if (!task.IsCompleted)
+                {
+                    task.ContinueWith(_ => PostToPipeline(() => { }), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
                 while (!task.IsCompleted)
                 {
                     if (_pipelineWork.TryTake(out var action, Timeout.Infinite, StopToken)) action();
