@@ -41,5 +41,15 @@ namespace CompassPS.Client
 
         /// <summary>Seconds the server asked to wait (Retry-After), when it did.</summary>
         public double? RetryAfterSeconds { get; set; }
+
+        /// <summary>
+        /// This failure told in words that fit what the caller was doing (this one as the inner exception); the
+        /// server's answer (status, code, message, request id, request) stays on it for error records and support.
+        /// </summary>
+        internal CompassApiException Rephrased(CompassErrorKind kind, string message) =>
+            new CompassApiException(kind, message, this)
+            {
+                StatusCode = StatusCode, CompassCode = CompassCode, ServerMessage = ServerMessage, RequestId = RequestId, Request = Request,
+            };
     }
 }

@@ -57,6 +57,6 @@ namespace CompassPS.Client
             return buffer.ToArray();
         }
 
-        private static string ApprovalItemPath(string id) => "/v1/approvals/" + PathSegment(id, "approval id");
+        private static string ApprovalItemPath(string id) => ApprovalsPath + PathSegment(id, "approval id");
     }
 }

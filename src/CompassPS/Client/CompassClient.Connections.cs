@@ -119,12 +119,8 @@ namespace CompassPS.Client
             }
             catch (CompassApiException ex) when (ex.Kind == CompassErrorKind.Forbidden && !string.Equals(ex.CompassCode, "PROJECT_FORBIDDEN", StringComparison.OrdinalIgnoreCase))
             {
-                throw new CompassApiException(CompassErrorKind.AdminKeyRequired,
-                    ex.Message + " Creating, changing or deleting connections needs an admin-scoped API key.", ex)
-                {
-                    StatusCode = ex.StatusCode, CompassCode = ex.CompassCode, ServerMessage = ex.ServerMessage,
-                    RequestId = ex.RequestId, Request = ex.Request,
-                };
+                throw ex.Rephrased(CompassErrorKind.AdminKeyRequired,
+                    ex.Message + " Creating, changing or deleting connections needs an admin-scoped API key.");
             }
             finally
             {

@@ -11,8 +11,10 @@ namespace CompassPS.Client
     {
         internal const string ConversationsPath = "/v1/conversations/";
 
+        private static string ConversationPath(string id) => ConversationsPath + PathSegment(id, "conversation id");
+
         public Task<Conversation> GetConversationAsync(string id, CancellationToken cancellationToken) =>
-            SendJsonAsync(new CompassRequest(HttpMethod.Get, "/v1/conversations/" + PathSegment(id, "conversation id"), RequestSafety.Idempotent),
+            SendJsonAsync(new CompassRequest(HttpMethod.Get, ConversationPath(id), RequestSafety.Idempotent),
                 Conversation.FromJson, cancellationToken);
 
         /// <summary>GET /v1/conversations/ page by page, newest first, optionally narrowed to one workflow or deployment.</summary>
@@ -53,7 +55,7 @@ namespace CompassPS.Client
         /// <summary>DELETE /v1/conversations/{id}; the conversation's runs stay.</summary>
         public async Task DeleteConversationAsync(string id, CancellationToken cancellationToken)
         {
-            var request = new CompassRequest(HttpMethod.Delete, "/v1/conversations/" + PathSegment(id, "conversation id"), RequestSafety.Idempotent);
+            var request = new CompassRequest(HttpMethod.Delete, ConversationPath(id), RequestSafety.Idempotent);
             var (response, _) = await SendAsync(request, readBody: true, cancellationToken).ConfigureAwait(false);
             response.Dispose();
         }

@@ -34,7 +34,7 @@ namespace CompassPS.Client
     {
         internal const string DeploymentsPath = "/v1/deployments/";
 
-        private static string DeploymentPath(string id) => "/v1/deployments/" + PathSegment(id, "deployment id");
+        private static string DeploymentPath(string id) => DeploymentsPath + PathSegment(id, "deployment id");
 
         public Task<Deployment> GetDeploymentAsync(string id, CancellationToken cancellationToken) =>
             SendJsonAsync(new CompassRequest(HttpMethod.Get, DeploymentPath(id), RequestSafety.Idempotent), Deployment.FromJson, cancellationToken);

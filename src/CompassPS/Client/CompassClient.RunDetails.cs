@@ -44,6 +44,6 @@ namespace CompassPS.Client
             SendJsonAsync(new CompassRequest(HttpMethod.Get, "/v1/runs/summary" + QueryString((filter ?? new RunSummaryFilter()).ToQuery()), RequestSafety.Idempotent),
                 RunSummary.FromJson, cancellationToken);
 
-        private static string RunItemPath(string runId) => "/v1/runs/" + PathSegment(runId, "run id");
+        private static string RunItemPath(string runId) => RunsPath + PathSegment(runId, "run id");
     }
 }

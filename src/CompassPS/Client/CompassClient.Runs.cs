@@ -85,7 +85,7 @@ namespace CompassPS.Client
         }
 
         public Task<Run> GetRunAsync(string id, CancellationToken cancellationToken) =>
-            SendJsonAsync(new CompassRequest(HttpMethod.Get, "/v1/runs/" + PathSegment(id, "run id"), RequestSafety.Idempotent), Run.FromJson, cancellationToken);
+            SendJsonAsync(new CompassRequest(HttpMethod.Get, RunItemPath(id), RequestSafety.Idempotent), Run.FromJson, cancellationToken);
 
         /// <summary>GET /v1/runs/ page by page, newest first; each page is fetched when the caller asks for it.</summary>
         public IAsyncEnumerable<ListPage<Run>> ListRunsAsync(RunFilter filter, ulong skip, ulong? first, CancellationToken cancellationToken) =>

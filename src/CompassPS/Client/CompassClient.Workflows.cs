@@ -58,7 +58,7 @@ namespace CompassPS.Client
         /// <summary>The Compass code of a deploy refused because the draft has validation errors (HTTP 409).</summary>
         public const string WorkflowInvalidCode = "WORKFLOW_INVALID";
 
-        private static string WorkflowPath(string id) => "/v1/workflows/" + PathSegment(id, "workflow id");
+        private static string WorkflowPath(string id) => WorkflowsPath + PathSegment(id, "workflow id");
 
         public Task<Workflow> GetWorkflowAsync(string id, CancellationToken cancellationToken) =>
             SendJsonAsync(new CompassRequest(HttpMethod.Get, WorkflowPath(id), RequestSafety.Idempotent), Workflow.FromJson, cancellationToken);

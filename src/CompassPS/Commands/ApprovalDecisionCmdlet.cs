@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Management.Automation;
 using CompassPS.Client;
 
@@ -11,7 +10,7 @@ namespace CompassPS.Commands
     /// </summary>
     public abstract class ApprovalDecisionCmdlet : CompassApiCmdlet
     {
-        private readonly List<string> _approvalIds = new List<string>();
+        private PipelineWrites? _decisions;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ApprovalId")]
@@ -29,19 +28,19 @@ namespace CompassPS.Commands
         protected abstract string ActionDescription { get; }
 
         /// <summary>
-        /// Only collects: the decisions are taken once the input has ended. Fed by Get-CompassApproval -Status
-        /// pending, deciding while the list is still being paged would shrink it under its offsets, and the
-        /// approvals beyond the first page would be skipped without a word.
+        /// Held until the input ends: fed by Get-CompassApproval -Status pending, deciding while the list is still
+        /// being paged would shrink it under its offsets and skip the approvals beyond the first page.
         /// </summary>
-        protected sealed override void ProcessRecordCore() => _approvalIds.AddRange(Id);
+        private PipelineWrites Decisions => _decisions ??= new PipelineWrites(holdUntilInputEnds: true, WriteDecided);
 
-        protected sealed override void EndProcessingCore()
+        protected sealed override void ProcessRecordCore() => Decisions.Add(Id);
+
+        protected sealed override void EndProcessingCore() => Decisions.Complete();
+
+        private void WriteDecided(string id)
         {
-            foreach (var id in _approvalIds)
-            {
-                if (!ShouldProcess($"approval {id}", ActionDescription)) continue;
-                Guarded(() => WriteObject(Decide(id).ToPSObject()), id);
-            }
+            if (!ShouldProcess($"approval {id}", ActionDescription)) return;
+            Guarded(() => WriteObject(Decide(id).ToPSObject()), id);
         }
 
         private Approval Decide(string id)
@@ -54,11 +53,8 @@ namespace CompassPS.Commands
             {
                 var reason = ex.ServerMessage ?? "it is no longer pending.";
                 var code = ex.CompassCode is null ? "" : $" [{ex.CompassCode}]";
-                throw new CompassApiException(CompassErrorKind.Conflict,
-                    $"Cannot decide approval {id}: {reason} Only a pending approval takes a decision (HTTP 409{code}).", ex)
-                {
-                    StatusCode = ex.StatusCode, CompassCode = ex.CompassCode, ServerMessage = ex.ServerMessage, RequestId = ex.RequestId, Request = ex.Request,
-                };
+                throw ex.Rephrased(CompassErrorKind.Conflict,
+                    $"Cannot decide approval {id}: {reason} Only a pending approval takes a decision (HTTP 409{code}).");
             }
         }
     }

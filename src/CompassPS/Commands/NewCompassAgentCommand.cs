@@ -78,14 +78,7 @@ namespace CompassPS.Commands
                 w.WriteString("description", description);
                 w.WriteStartArray("nodes");
 
-                w.WriteStartObject();
-                w.WriteString("id", "input");
-                w.WriteString("type", "component");
-                w.WriteString("component_type", "input");
-                w.WriteString("name", "Input");
-                w.WriteStartObject("config");
-                w.WriteString("type", "chat");
-                w.WriteEndObject();
+                StartComponentNode(w, "input", "Input", "type", "chat");
                 w.WriteEndObject();
 
                 w.WriteStartObject();
@@ -108,14 +101,7 @@ namespace CompassPS.Commands
                 w.WriteEndObject();
                 w.WriteEndObject();
 
-                w.WriteStartObject();
-                w.WriteString("id", "output");
-                w.WriteString("type", "component");
-                w.WriteString("component_type", "output");
-                w.WriteString("name", "Output");
-                w.WriteStartObject("config");
-                w.WriteString("mode", "single");
-                w.WriteEndObject();
+                StartComponentNode(w, "output", "Output", "mode", "single");
                 w.WriteStartObject("inputs");
                 WriteRef(w, "value", "agent", "$");
                 w.WriteEndObject();
@@ -125,6 +111,22 @@ namespace CompassPS.Commands
                 w.WriteEndObject();
             }
             return Encoding.UTF8.GetString(buffer.ToArray());
+        }
+
+        /// <summary>
+        /// Opens a component node (its id is its component type; an agent has one of each) with a config of one
+        /// setting. The node is left open for the caller's inputs, if any.
+        /// </summary>
+        private static void StartComponentNode(Utf8JsonWriter w, string componentType, string name, string settingName, string settingValue)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", componentType);
+            w.WriteString("type", "component");
+            w.WriteString("component_type", componentType);
+            w.WriteString("name", name);
+            w.WriteStartObject("config");
+            w.WriteString(settingName, settingValue);
+            w.WriteEndObject();
         }
 
         private static void WriteRef(Utf8JsonWriter w, string parameter, string source, string path)

@@ -45,9 +45,10 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            if (!BaseUrl!.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttp && BaseUrl.Scheme != Uri.UriSchemeHttps))
+            var badBaseUrl = ConnectionUrls.BaseUrlError(BaseUrl);
+            if (badBaseUrl != null)
             {
-                WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput, $"-BaseUrl '{BaseUrl}' is not an absolute http:// or https:// URL.", BaseUrl));
+                WriteError(badBaseUrl);
                 return;
             }
             var change = new ConnectionChange
@@ -56,7 +57,7 @@ namespace CompassPS.Commands
                 Kind = ConnectionKinds.Gateway,
                 Type = Type,
                 Configuration = ConnectionSecrets.Configuration(Configuration,
-                    new KeyValuePair<string, object?>("base_url", BaseUrl.OriginalString),
+                    new KeyValuePair<string, object?>("base_url", BaseUrl!.OriginalString),
                     new KeyValuePair<string, object?>("header_name", HeaderName)),
                 Credentials = ConnectionSecrets.Credentials(ApiKey, null, null),
             };

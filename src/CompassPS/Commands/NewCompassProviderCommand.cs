@@ -50,9 +50,10 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            if (BaseUrl != null && (!BaseUrl.IsAbsoluteUri || (BaseUrl.Scheme != Uri.UriSchemeHttp && BaseUrl.Scheme != Uri.UriSchemeHttps)))
+            var badBaseUrl = ConnectionUrls.BaseUrlError(BaseUrl);
+            if (badBaseUrl != null)
             {
-                WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput, $"-BaseUrl '{BaseUrl}' is not an absolute http:// or https:// URL.", BaseUrl));
+                WriteError(badBaseUrl);
                 return;
             }
             var change = new ConnectionChange

@@ -80,12 +80,7 @@ namespace CompassPS.Commands
                     Name = Name,
                     Description = Description,
                     Type = Type?.ToLowerInvariant(),
-                    Definition = ParameterSetName switch
-                    {
-                        DefinitionSet => WorkflowDefinitionInput.FromValue(Definition!),
-                        PathSet => WorkflowDefinitionInput.FromPath(this, Path!),
-                        _ => null,
-                    },
+                    Definition = WorkflowDefinitionInput.FromParameters(this, Definition, Path),
                 };
                 if (!ShouldProcess(id, "Update the Compass workflow")) return;
                 var updated = Await(Client.UpdateWorkflowAsync(id, changes, StopToken));

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Management.Automation;
 using CompassPS.Client;
 
@@ -13,7 +12,7 @@ namespace CompassPS.Commands
     [OutputType(typeof(Run))]
     public sealed class StopCompassRunCommand : CompassApiCmdlet
     {
-        private readonly List<string> _runIds = new List<string>();
+        private PipelineWrites? _cancellations;
 
         /// <summary>
         /// Named RunId (with the alias Id) so that objects carrying both an Id and a RunId (approvals, steps)
@@ -25,19 +24,19 @@ namespace CompassPS.Commands
         public string[] RunId { get; set; } = System.Array.Empty<string>();
 
         /// <summary>
-        /// Only collects: the runs are cancelled once the input has ended. Fed by a list filtered by status
-        /// (Get-CompassRun -Status running), cancelling while the list is still being paged would shrink it under
-        /// its offsets, and the runs beyond the first page would be skipped without a word.
+        /// Held until the input ends: fed by a list filtered by status (Get-CompassRun -Status running), cancelling
+        /// while the list is still being paged would shrink it under its offsets and skip runs beyond the first page.
         /// </summary>
-        protected override void ProcessRecordCore() => _runIds.AddRange(RunId);
+        private PipelineWrites Cancellations => _cancellations ??= new PipelineWrites(holdUntilInputEnds: true, WriteCancelled);
 
-        protected override void EndProcessingCore()
+        protected override void ProcessRecordCore() => Cancellations.Add(RunId);
+
+        protected override void EndProcessingCore() => Cancellations.Complete();
+
+        private void WriteCancelled(string id)
         {
-            foreach (var id in _runIds)
-            {
-                if (!ShouldProcess($"run {id}", "Cancel the Compass run")) continue;
-                Guarded(() => WriteObject(Cancel(id).ToPSObject()), id);
-            }
+            if (!ShouldProcess($"run {id}", "Cancel the Compass run")) return;
+            Guarded(() => WriteObject(Cancel(id).ToPSObject()), id);
         }
 
         private Run Cancel(string id)
@@ -50,11 +49,8 @@ namespace CompassPS.Commands
             {
                 var reason = ex.ServerMessage ?? "it has already finished.";
                 var code = ex.CompassCode is null ? "" : $" [{ex.CompassCode}]";
-                throw new CompassApiException(CompassErrorKind.Conflict,
-                    $"Cannot stop run {id}: {reason} Only a pending, running or awaiting_approval run can be cancelled (HTTP 409{code}).", ex)
-                {
-                    StatusCode = ex.StatusCode, CompassCode = ex.CompassCode, ServerMessage = ex.ServerMessage, RequestId = ex.RequestId, Request = ex.Request,
-                };
+                throw ex.Rephrased(CompassErrorKind.Conflict,
+                    $"Cannot stop run {id}: {reason} Only a pending, running or awaiting_approval run can be cancelled (HTTP 409{code}).");
             }
         }
     }

@@ -43,12 +43,7 @@ namespace CompassPS.Commands
             {
                 Guarded(() =>
                 {
-                    var definition = ParameterSetName switch
-                    {
-                        DefinitionSet => WorkflowDefinitionInput.FromValue(Definition!),
-                        PathSet => WorkflowDefinitionInput.FromPath(this, Path!),
-                        _ => null,
-                    };
+                    var definition = WorkflowDefinitionInput.FromParameters(this, Definition, Path);
                     var validation = Await(Client.ValidateWorkflowAsync(id, definition, StopToken));
                     if (Quiet) WriteObject(validation.Valid);
                     else WriteObject(validation.ToPSObject());

@@ -47,6 +47,13 @@ namespace CompassPS.Commands
             return match.Success ? match.Groups[2].Value : null;
         }
 
+        /// <summary>
+        /// The definition from -Path or -Definition, whichever was given; null when neither was (the cmdlet then works
+        /// on the saved draft). The two sit in separate parameter sets, so at most one is bound.
+        /// </summary>
+        public static string? FromParameters(PSCmdlet cmdlet, object? definition, string? path) =>
+            path != null ? FromPath(cmdlet, path) : definition != null ? FromValue(definition) : null;
+
         public static string FromValue(object value)
         {
             var unwrapped = value is PSObject ps && !(ps.BaseObject is PSCustomObject) ? ps.BaseObject : value;
