@@ -15,11 +15,9 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
 
     function Complete([string]$Line) {
@@ -29,7 +27,7 @@ BeforeAll {
 
 AfterAll {
     Disconnect-Compass -ErrorAction SilentlyContinue
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Id parameters' {

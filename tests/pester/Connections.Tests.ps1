@@ -2,22 +2,16 @@
 # come back out (not in output, errors, verbose or debug), and a key that does reach the service it is for.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $member = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
     $admin = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.AdminKey -AsPlainText -Force) -PassThru
     $localProviderId = '11111111-1111-4111-8111-111111111111'
 
     # The server's own answer, to check what the cmdlets did without going through them.
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $arguments = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = @{ Authorization = "Bearer $($server.AdminKey)" } }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        Invoke-RestMethod @arguments
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.AdminKey $Method $Path $Body }
 
     function ConnectionTotal([string]$Collection = 'connections') { (Invoke-Api GET "/v1/$Collection/?limit=1").total }
 
@@ -41,7 +35,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Get-CompassConnection' {
@@ -314,8 +308,7 @@ Describe 'Set-CompassConnection' {
 
 Describe 'Remove-CompassConnection' {
     It 'confirms by default (ConfirmImpact High)' {
-        $attribute = (Get-Command Remove-CompassConnection).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
-        $attribute.ConfirmImpact | Should -Be 'High'
+        Get-CompassTestConfirmImpact Remove-CompassConnection | Should -Be 'High'
     }
 
     It 'removes piped connections; -WhatIf and a member key remove nothing' {

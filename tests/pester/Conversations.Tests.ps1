@@ -2,23 +2,16 @@
 # including a two-turn chat with an agent that remembers the first turn.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
-    $headers = @{ Authorization = "Bearer $($server.ProjectKey)" }
     $localProviderId = '11111111-1111-4111-8111-111111111111'
     $researchDeploymentId = '33333333-3333-4333-8333-333333333333'
 
     # The server's own answer, to check what the cmdlets did without going through them.
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $arguments = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = $headers }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        Invoke-RestMethod @arguments
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.ProjectKey $Method $Path $Body }
 
     function ConversationTotal { (Invoke-Api GET '/v1/conversations/?limit=1').total }
 
@@ -56,7 +49,7 @@ nodes:
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'New-CompassConversation' {
@@ -157,8 +150,7 @@ Describe 'Get-CompassConversation' {
 
 Describe 'Remove-CompassConversation' {
     It 'confirms by default (ConfirmImpact High)' {
-        $attribute = (Get-Command Remove-CompassConversation).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
-        $attribute.ConfirmImpact | Should -Be 'High'
+        Get-CompassTestConfirmImpact Remove-CompassConversation | Should -Be 'High'
     }
 
     It 'removes nothing with -WhatIf' {
