@@ -100,9 +100,9 @@ Describe 'Get-CompassApproval' {
 
     It 'completes -Status' {
         $line = 'Get-CompassApproval -Status p'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('pending')
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @('pending')
         $line = 'Get-CompassApproval -Status '
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('pending', 'approved', 'rejected')
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @('pending', 'approved', 'rejected')
     }
 
     AfterAll {

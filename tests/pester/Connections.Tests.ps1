@@ -425,23 +425,22 @@ Describe 'Providers and gateways' {
 
 Describe 'Connection completion' {
     BeforeAll {
-        function Complete([string]$Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches }
         $edge = Get-CompassGateway -Context $member -Name 'edge'
     }
 
     It 'completes connection ids by name, showing name, kind and type; provider and gateway cmdlets see only their kind' {
         Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
         try {
-            $matches = @(Complete 'Test-CompassConnection -Id loc')
+            $matches = @(Get-CompassTestCompletion 'Test-CompassConnection -Id loc')
             $matches.CompletionText | Should -Contain $localProviderId
             ($matches | Where-Object CompletionText -EQ $localProviderId).ListItemText | Should -BeLike 'local `[provider/local`]*'
             $gateways = @((Invoke-Api GET '/v1/gateways/?limit=200').items.id)
-            @(Complete 'Get-CompassGateway -Id ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
-            @(Complete 'Get-CompassGateway -Id ').CompletionText | Should -Contain $edge.Id
-            @(Complete 'Get-CompassProvider -Id ').CompletionText | Should -Not -Contain $edge.Id
-            @(Complete 'Get-CompassProvider -Id ').CompletionText | Should -Contain $localProviderId
-            @(Complete 'New-CompassProvider -Name x -Type openai -GatewayId ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
-            @(Complete "Remove-CompassConnection -Id $($localProviderId.Substring(0, 6))").CompletionText | Should -Be @($localProviderId)
+            @(Get-CompassTestCompletion 'Get-CompassGateway -Id ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
+            @(Get-CompassTestCompletion 'Get-CompassGateway -Id ').CompletionText | Should -Contain $edge.Id
+            @(Get-CompassTestCompletion 'Get-CompassProvider -Id ').CompletionText | Should -Not -Contain $edge.Id
+            @(Get-CompassTestCompletion 'Get-CompassProvider -Id ').CompletionText | Should -Contain $localProviderId
+            @(Get-CompassTestCompletion 'New-CompassProvider -Name x -Type openai -GatewayId ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
+            @(Get-CompassTestCompletion "Remove-CompassConnection -Id $($localProviderId.Substring(0, 6))").CompletionText | Should -Be @($localProviderId)
         }
         finally {
             Disconnect-Compass
@@ -450,13 +449,13 @@ Describe 'Connection completion' {
 
     It 'offers nothing, and no error, without a context' {
         $Error.Clear()
-        @(Complete 'Get-CompassConnection -Id loc').Count | Should -Be 0
+        @(Get-CompassTestCompletion 'Get-CompassConnection -Id loc').Count | Should -Be 0
         $Error.Count | Should -Be 0
     }
 
     It 'completes -Type for the kind at hand' {
-        @(Complete 'New-CompassProvider -Type l').CompletionText | Should -Be @('lmstudio', 'local')
-        @(Complete 'New-CompassConnection -Kind integration -Type ').CompletionText | Should -Be @('http', 'postgres')
-        @(Complete 'New-CompassGateway -Type ').CompletionText | Should -Be @('apigee')
+        @(Get-CompassTestCompletion 'New-CompassProvider -Type l').CompletionText | Should -Be @('lmstudio', 'local')
+        @(Get-CompassTestCompletion 'New-CompassConnection -Kind integration -Type ').CompletionText | Should -Be @('http', 'postgres')
+        @(Get-CompassTestCompletion 'New-CompassGateway -Type ').CompletionText | Should -Be @('apigee')
     }
 }

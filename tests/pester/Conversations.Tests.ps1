@@ -293,20 +293,19 @@ Describe 'Send-CompassMessage' {
 Describe 'Conversation id completion' {
     BeforeAll {
         $titled = New-CompassConversation -Context $context -DeploymentId $rememberingAgent.DeploymentId -Title 'zebra crossing'
-        function Complete([string]$Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches }
     }
 
     It 'completes ids from the default context, matching on the title and showing it' {
         Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
         try {
-            $matches = @(Complete 'Send-CompassMessage -ConversationId zebra')
+            $matches = @(Get-CompassTestCompletion 'Send-CompassMessage -ConversationId zebra')
             $matches.Count | Should -Be 1
             $matches[0].CompletionText | Should -Be $titled.Id
             $matches[0].ListItemText | Should -BeLike 'zebra crossing*'
 
-            $byId = @(Complete "Get-CompassConversation -Id $($titled.Id.Substring(0, 8))")
+            $byId = @(Get-CompassTestCompletion "Get-CompassConversation -Id $($titled.Id.Substring(0, 8))")
             $byId.CompletionText | Should -Contain $titled.Id
-            @(Complete "Remove-CompassConversation -Id $($titled.Id.Substring(0, 8))").CompletionText | Should -Contain $titled.Id
+            @(Get-CompassTestCompletion "Remove-CompassConversation -Id $($titled.Id.Substring(0, 8))").CompletionText | Should -Contain $titled.Id
         }
         finally {
             Disconnect-Compass
@@ -318,7 +317,7 @@ Describe 'Conversation id completion' {
         try {
             $env:COMPASS_BASE_URL = $server.BaseUrl
             $env:COMPASS_API_KEY = $server.ProjectKey
-            @(Complete 'Send-CompassMessage -ConversationId zebra').CompletionText | Should -Be @($titled.Id)
+            @(Get-CompassTestCompletion 'Send-CompassMessage -ConversationId zebra').CompletionText | Should -Be @($titled.Id)
         }
         finally {
             foreach ($name in $saved.Keys) {
@@ -329,7 +328,7 @@ Describe 'Conversation id completion' {
 
     It 'offers nothing, and no error, without a context or when the server does not answer' {
         $Error.Clear()
-        @(Complete 'Get-CompassConversation -Id z').Count | Should -Be 0
+        @(Get-CompassTestCompletion 'Get-CompassConversation -Id z').Count | Should -Be 0
 
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start()
@@ -337,7 +336,7 @@ Describe 'Conversation id completion' {
         $listener.Stop()
         Connect-Compass -BaseUrl "http://127.0.0.1:$closedPort" -ApiKey (ConvertTo-SecureString 'x' -AsPlainText -Force)
         try {
-            @(Complete 'Get-CompassConversation -Id z').Count | Should -Be 0
+            @(Get-CompassTestCompletion 'Get-CompassConversation -Id z').Count | Should -Be 0
         }
         finally {
             Disconnect-Compass

@@ -212,7 +212,7 @@ Describe 'The deployment id completer' {
             $env:COMPASS_BASE_URL = $server.BaseUrl
             $env:COMPASS_API_KEY = $secretKey
             $line = 'Get-CompassDeployment -Id demo-res'
-            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($researchDeploymentId)
+            (Get-CompassTestCompletion $line).CompletionText | Should -Be @($researchDeploymentId)
         }
         finally {
             Remove-Item env:COMPASS_BASE_URL, env:COMPASS_API_KEY -ErrorAction SilentlyContinue

@@ -353,7 +353,7 @@ Describe 'Get-CompassRunSummary' {
         $completions.CompletionText | Should -Be @($researchDeployment)
         $completions[0].ListItemText | Should -Match 'demo-research'
         $line = 'Get-CompassRunSummary -WorkflowId cha'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($chainWorkflow.id)
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @($chainWorkflow.id)
     }
 }
 

@@ -542,7 +542,7 @@ Describe 'The workflow id completer' {
 
     It 'completes an id prefix' {
         $line = 'Test-CompassWorkflow 4444'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($lookupId)
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @($lookupId)
     }
 
     It 'takes a word with wildcard characters literally' {

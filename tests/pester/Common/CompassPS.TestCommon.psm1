@@ -1,5 +1,7 @@
 # Shared helpers for the CompassPS Pester suites: the module under test, a local server per suite, child pwsh
-# processes, and the checks several suites need (secrets in output, open connections). Import it in BeforeAll.
+# processes, direct calls to the server's HTTP API (to set up and to check independently of the module), workflow
+# definitions, and the checks several suites need (secrets in output, open connections, completions, ConfirmImpact).
+# Import it in BeforeAll.
 
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
 
@@ -117,6 +119,12 @@ function Wait-Until {
     [bool](& $Condition)
 }
 
+# What tab completion offers at the end of $Line (the CompletionResult items, enumerated; nothing when none).
+function Get-CompassTestCompletion {
+    param([Parameter(Mandatory)][string]$Line)
+    (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches
+}
+
 # The ConfirmImpact a cmdlet declares, which decides whether it asks before it acts by default.
 function Get-CompassTestConfirmImpact {
     param([Parameter(Mandatory)][string]$CommandName)
@@ -220,4 +228,4 @@ nodes:
 
 Export-ModuleMember -Function Get-CompassTestRoot, Get-CompassTestModulePath, Import-CompassTestModule, Start-CompassTestServer,
     Stop-CompassTestServer, ConvertTo-TestSecureString, Get-ChildPwshCommand, Invoke-ChildPwsh, Get-OpenConnectionCount, Wait-Until,
-    Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition
+    Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition
