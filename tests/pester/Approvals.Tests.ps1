@@ -2,35 +2,20 @@
 # person's approval (tools_require_approval: true) parks each run in awaiting_approval until a decision arrives.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
     # A run that waits for approval holds one of the server's run slots: the paging test needs more than a page of them.
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0', '--max-concurrent-runs', '128'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0', '--max-concurrent-runs', '128'
     # Connect-Compass makes its context the default, -PassThru or not: the project's own key goes last.
     $otherProject = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.OtherKey -AsPlainText -Force) -PassThru
     Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
 
     # Straight to the API, independently of the module, to set up and to check what the cmdlets under test did.
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $parameters = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = @{ Authorization = "Bearer $($server.ProjectKey)" } }
-        if ($null -ne $Body) { $parameters.ContentType = 'application/json'; $parameters.Body = $Body | ConvertTo-Json -Depth 10 }
-        Invoke-RestMethod @parameters
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.ProjectKey $Method $Path $Body }
 
-    $gatedDefinition = @'
-name: gated-research
-type: workflow
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config:
-      type: object
-      schema:
-        topic: { type: string, required: true }
+    # Input topic -> an agent whose lookup tool calls each need a person's approval -> output.
+    $gatedDefinition = New-CompassTestDefinition gated-research -OutputNodeId agent -Nodes @'
   - id: agent
     type: agent
     name: Gated researcher
@@ -45,12 +30,6 @@ nodes:
         description: Looks up reference notes for a query.
     inputs:
       input: { kind: ref, source: input, path: $.topic }
-  - id: output
-    type: component
-    component_type: output
-    config: { mode: single }
-    inputs:
-      value: { kind: ref, source: agent, path: $ }
 '@
     $gated = Invoke-Api Post '/v1/workflows/' @{ name = 'gated-research'; type = 'workflow'; definition = $gatedDefinition }
 
@@ -68,7 +47,7 @@ nodes:
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Get-CompassApproval' {
@@ -121,9 +100,9 @@ Describe 'Get-CompassApproval' {
 
     It 'completes -Status' {
         $line = 'Get-CompassApproval -Status p'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('pending')
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @('pending')
         $line = 'Get-CompassApproval -Status '
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('pending', 'approved', 'rejected')
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @('pending', 'approved', 'rejected')
     }
 
     AfterAll {

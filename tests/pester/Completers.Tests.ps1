@@ -15,21 +15,15 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
-
-    function Complete([string]$Line) {
-        (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches
-    }
 }
 
 AfterAll {
     Disconnect-Compass -ErrorAction SilentlyContinue
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Id parameters' {
@@ -41,19 +35,19 @@ Describe 'Id parameters' {
 
 Describe 'Completion from the server' {
     It 'offers the seeded deployment by id with its name for New-CompassConversation -DeploymentId' {
-        $completions = Complete 'New-CompassConversation -DeploymentId 3333'
+        $completions = Get-CompassTestCompletion 'New-CompassConversation -DeploymentId 3333'
         $match = $completions | Where-Object CompletionText -Like '33333333-*'
         $match | Should -Not -BeNullOrEmpty
         $match.ToolTip + $match.ListItemText | Should -Match 'demo-research'
     }
 
     It 'offers the local provider for New-CompassAgent -Provider' {
-        (Complete 'New-CompassAgent -Provider 1111').CompletionText | Should -Contain '11111111-1111-4111-8111-111111111111'
+        (Get-CompassTestCompletion 'New-CompassAgent -Provider 1111').CompletionText | Should -Contain '11111111-1111-4111-8111-111111111111'
     }
 
     It 'offers conversations for Start-CompassRun -ConversationId' {
         $conversation = New-CompassConversation -Title 'completer check' -DeploymentId '33333333-3333-4333-8333-333333333333'
-        (Complete "Start-CompassRun -DeploymentId x -ConversationId $($conversation.Id.Substring(0, 8))").CompletionText |
+        (Get-CompassTestCompletion "Start-CompassRun -DeploymentId x -ConversationId $($conversation.Id.Substring(0, 8))").CompletionText |
             Should -Contain $conversation.Id
     }
 
@@ -61,7 +55,7 @@ Describe 'Completion from the server' {
         $gone = Connect-Compass -BaseUrl 'http://127.0.0.1:9' -ApiKey (ConvertTo-SecureString 'x' -AsPlainText -Force) -PassThru
         try {
             $Error.Clear()
-            Complete 'Get-CompassConversation -WorkflowId ' | Should -BeNullOrEmpty
+            Get-CompassTestCompletion 'Get-CompassConversation -WorkflowId ' | Should -BeNullOrEmpty
             $Error | Should -BeNullOrEmpty
         }
         finally { Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) }

@@ -2,22 +2,16 @@
 # come back out (not in output, errors, verbose or debug), and a key that does reach the service it is for.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $member = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
     $admin = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.AdminKey -AsPlainText -Force) -PassThru
     $localProviderId = '11111111-1111-4111-8111-111111111111'
 
     # The server's own answer, to check what the cmdlets did without going through them.
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $arguments = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = @{ Authorization = "Bearer $($server.AdminKey)" } }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        Invoke-RestMethod @arguments
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.AdminKey $Method $Path $Body }
 
     function ConnectionTotal([string]$Collection = 'connections') { (Invoke-Api GET "/v1/$Collection/?limit=1").total }
 
@@ -41,7 +35,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Get-CompassConnection' {
@@ -314,8 +308,7 @@ Describe 'Set-CompassConnection' {
 
 Describe 'Remove-CompassConnection' {
     It 'confirms by default (ConfirmImpact High)' {
-        $attribute = (Get-Command Remove-CompassConnection).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
-        $attribute.ConfirmImpact | Should -Be 'High'
+        Get-CompassTestConfirmImpact Remove-CompassConnection | Should -Be 'High'
     }
 
     It 'removes piped connections; -WhatIf and a member key remove nothing' {
@@ -432,23 +425,22 @@ Describe 'Providers and gateways' {
 
 Describe 'Connection completion' {
     BeforeAll {
-        function Complete([string]$Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches }
         $edge = Get-CompassGateway -Context $member -Name 'edge'
     }
 
     It 'completes connection ids by name, showing name, kind and type; provider and gateway cmdlets see only their kind' {
         Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
         try {
-            $matches = @(Complete 'Test-CompassConnection -Id loc')
+            $matches = @(Get-CompassTestCompletion 'Test-CompassConnection -Id loc')
             $matches.CompletionText | Should -Contain $localProviderId
             ($matches | Where-Object CompletionText -EQ $localProviderId).ListItemText | Should -BeLike 'local `[provider/local`]*'
             $gateways = @((Invoke-Api GET '/v1/gateways/?limit=200').items.id)
-            @(Complete 'Get-CompassGateway -Id ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
-            @(Complete 'Get-CompassGateway -Id ').CompletionText | Should -Contain $edge.Id
-            @(Complete 'Get-CompassProvider -Id ').CompletionText | Should -Not -Contain $edge.Id
-            @(Complete 'Get-CompassProvider -Id ').CompletionText | Should -Contain $localProviderId
-            @(Complete 'New-CompassProvider -Name x -Type openai -GatewayId ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
-            @(Complete "Remove-CompassConnection -Id $($localProviderId.Substring(0, 6))").CompletionText | Should -Be @($localProviderId)
+            @(Get-CompassTestCompletion 'Get-CompassGateway -Id ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
+            @(Get-CompassTestCompletion 'Get-CompassGateway -Id ').CompletionText | Should -Contain $edge.Id
+            @(Get-CompassTestCompletion 'Get-CompassProvider -Id ').CompletionText | Should -Not -Contain $edge.Id
+            @(Get-CompassTestCompletion 'Get-CompassProvider -Id ').CompletionText | Should -Contain $localProviderId
+            @(Get-CompassTestCompletion 'New-CompassProvider -Name x -Type openai -GatewayId ').CompletionText | Sort-Object | Should -Be ($gateways | Sort-Object)
+            @(Get-CompassTestCompletion "Remove-CompassConnection -Id $($localProviderId.Substring(0, 6))").CompletionText | Should -Be @($localProviderId)
         }
         finally {
             Disconnect-Compass
@@ -457,13 +449,13 @@ Describe 'Connection completion' {
 
     It 'offers nothing, and no error, without a context' {
         $Error.Clear()
-        @(Complete 'Get-CompassConnection -Id loc').Count | Should -Be 0
+        @(Get-CompassTestCompletion 'Get-CompassConnection -Id loc').Count | Should -Be 0
         $Error.Count | Should -Be 0
     }
 
     It 'completes -Type for the kind at hand' {
-        @(Complete 'New-CompassProvider -Type l').CompletionText | Should -Be @('lmstudio', 'local')
-        @(Complete 'New-CompassConnection -Kind integration -Type ').CompletionText | Should -Be @('http', 'postgres')
-        @(Complete 'New-CompassGateway -Type ').CompletionText | Should -Be @('apigee')
+        @(Get-CompassTestCompletion 'New-CompassProvider -Type l').CompletionText | Should -Be @('lmstudio', 'local')
+        @(Get-CompassTestCompletion 'New-CompassConnection -Kind integration -Type ').CompletionText | Should -Be @('http', 'postgres')
+        @(Get-CompassTestCompletion 'New-CompassGateway -Type ').CompletionText | Should -Be @('apigee')
     }
 }

@@ -2,23 +2,16 @@
 # including a two-turn chat with an agent that remembers the first turn.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
-    $headers = @{ Authorization = "Bearer $($server.ProjectKey)" }
     $localProviderId = '11111111-1111-4111-8111-111111111111'
     $researchDeploymentId = '33333333-3333-4333-8333-333333333333'
 
     # The server's own answer, to check what the cmdlets did without going through them.
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $arguments = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = $headers }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        Invoke-RestMethod @arguments
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.ProjectKey $Method $Path $Body }
 
     function ConversationTotal { (Invoke-Api GET '/v1/conversations/?limit=1').total }
 
@@ -56,7 +49,7 @@ nodes:
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'New-CompassConversation' {
@@ -157,8 +150,7 @@ Describe 'Get-CompassConversation' {
 
 Describe 'Remove-CompassConversation' {
     It 'confirms by default (ConfirmImpact High)' {
-        $attribute = (Get-Command Remove-CompassConversation).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
-        $attribute.ConfirmImpact | Should -Be 'High'
+        Get-CompassTestConfirmImpact Remove-CompassConversation | Should -Be 'High'
     }
 
     It 'removes nothing with -WhatIf' {
@@ -301,20 +293,19 @@ Describe 'Send-CompassMessage' {
 Describe 'Conversation id completion' {
     BeforeAll {
         $titled = New-CompassConversation -Context $context -DeploymentId $rememberingAgent.DeploymentId -Title 'zebra crossing'
-        function Complete([string]$Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches }
     }
 
     It 'completes ids from the default context, matching on the title and showing it' {
         Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force)
         try {
-            $matches = @(Complete 'Send-CompassMessage -ConversationId zebra')
+            $matches = @(Get-CompassTestCompletion 'Send-CompassMessage -ConversationId zebra')
             $matches.Count | Should -Be 1
             $matches[0].CompletionText | Should -Be $titled.Id
             $matches[0].ListItemText | Should -BeLike 'zebra crossing*'
 
-            $byId = @(Complete "Get-CompassConversation -Id $($titled.Id.Substring(0, 8))")
+            $byId = @(Get-CompassTestCompletion "Get-CompassConversation -Id $($titled.Id.Substring(0, 8))")
             $byId.CompletionText | Should -Contain $titled.Id
-            @(Complete "Remove-CompassConversation -Id $($titled.Id.Substring(0, 8))").CompletionText | Should -Contain $titled.Id
+            @(Get-CompassTestCompletion "Remove-CompassConversation -Id $($titled.Id.Substring(0, 8))").CompletionText | Should -Contain $titled.Id
         }
         finally {
             Disconnect-Compass
@@ -326,7 +317,7 @@ Describe 'Conversation id completion' {
         try {
             $env:COMPASS_BASE_URL = $server.BaseUrl
             $env:COMPASS_API_KEY = $server.ProjectKey
-            @(Complete 'Send-CompassMessage -ConversationId zebra').CompletionText | Should -Be @($titled.Id)
+            @(Get-CompassTestCompletion 'Send-CompassMessage -ConversationId zebra').CompletionText | Should -Be @($titled.Id)
         }
         finally {
             foreach ($name in $saved.Keys) {
@@ -337,7 +328,7 @@ Describe 'Conversation id completion' {
 
     It 'offers nothing, and no error, without a context or when the server does not answer' {
         $Error.Clear()
-        @(Complete 'Get-CompassConversation -Id z').Count | Should -Be 0
+        @(Get-CompassTestCompletion 'Get-CompassConversation -Id z').Count | Should -Be 0
 
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start()
@@ -345,7 +336,7 @@ Describe 'Conversation id completion' {
         $listener.Stop()
         Connect-Compass -BaseUrl "http://127.0.0.1:$closedPort" -ApiKey (ConvertTo-SecureString 'x' -AsPlainText -Force)
         try {
-            @(Complete 'Get-CompassConversation -Id z').Count | Should -Be 0
+            @(Get-CompassTestCompletion 'Get-CompassConversation -Id z').Count | Should -Be 0
         }
         finally {
             Disconnect-Compass

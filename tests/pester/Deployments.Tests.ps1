@@ -2,12 +2,10 @@
 # Start-CompassRun, end to end against one local server (checked on the server through its own HTTP API).
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $secretKey = $server.ProjectKey
     Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $secretKey -AsPlainText -Force)
 
@@ -15,41 +13,10 @@ BeforeAll {
     $lookupId = '44444444-4444-4444-8444-444444444444'
     $lookupDeploymentId = '55555555-5555-4555-8555-555555555555'
 
-    function Invoke-Server([string]$Path, [string]$Method = 'Get', $Body) {
-        $arguments = @{ Uri = $server.BaseUrl + $Path; Method = $Method; Headers = @{ Authorization = "Bearer $secretKey" }; SkipHttpErrorCheck = $true; StatusCodeVariable = 'status' }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        $answer = Invoke-RestMethod @arguments
-        [pscustomobject]@{ Status = $status; Body = $answer }
-    }
+    function Invoke-Server([string]$Path, [string]$Method = 'Get', $Body) { Invoke-CompassTestApi $server $secretKey $Method $Path $Body -WithStatus }
 
     # A valid workflow whose output names the text it was published with, so a run shows which version ran.
-    function New-Definition([string]$Name, [string]$Template = 'About {{topic}}') {
-        @"
-name: $Name
-type: workflow
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config:
-      type: object
-      schema:
-        topic: { type: string, required: true }
-  - id: brief
-    type: component
-    component_type: prompt
-    config:
-      template: "$Template"
-    inputs:
-      topic: { kind: ref, source: input, path: $.topic }
-  - id: output
-    type: component
-    component_type: output
-    config: { mode: single }
-    inputs:
-      value: { kind: ref, source: brief, path: $ }
-"@
-    }
+    function New-Definition([string]$Name, [string]$Template = 'About {{topic}}') { New-CompassTestDefinition $Name $Template }
 
     # A workflow published twice: v1 answers "First ...", v2 "Second ...".
     function New-TwoVersionDeployment([string]$Name) {
@@ -62,7 +29,7 @@ nodes:
 
 AfterAll {
     Disconnect-Compass -ErrorAction SilentlyContinue
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Get-CompassDeployment' {
@@ -245,7 +212,7 @@ Describe 'The deployment id completer' {
             $env:COMPASS_BASE_URL = $server.BaseUrl
             $env:COMPASS_API_KEY = $secretKey
             $line = 'Get-CompassDeployment -Id demo-res'
-            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($researchDeploymentId)
+            (Get-CompassTestCompletion $line).CompletionText | Should -Be @($researchDeploymentId)
         }
         finally {
             Remove-Item env:COMPASS_BASE_URL, env:COMPASS_API_KEY -ErrorAction SilentlyContinue

@@ -7,13 +7,12 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $examplesDirectory = Join-Path $repositoryRoot 'examples'
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
+    $examplesDirectory = Join-Path (Get-CompassTestRoot) 'examples'
+    $modulePath = Get-CompassTestModulePath
 
-    $server = Start-CompassLocalServer
+    $server = Start-CompassTestServer
     # The test's own view of the server, to check what the runbooks did.
     $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
     $research = Get-CompassDeployment -Context $context | Where-Object Name -EQ 'demo-research'
@@ -45,7 +44,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'examples/<Name>' -ForEach $examples {

@@ -5,55 +5,22 @@
 # listing are checked to stream (each item is written before the next page is asked for).
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     # The admin key: connection writes need it, and it reaches the project's workflows as well.
     Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.AdminKey -AsPlainText -Force)
 
     # More than the 100 items a page of the module holds.
     $setSize = 105
 
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $arguments = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = @{ Authorization = "Bearer $($server.AdminKey)" } }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        Invoke-RestMethod @arguments
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.AdminKey $Method $Path $Body }
 
     # Every item of a collection the server holds, past any page limit, for checks independent of the module.
-    function Get-ServerItems([string]$Path) {
-        $separator = if ($Path.Contains('?')) { '&' } else { '?' }
-        $items = [System.Collections.Generic.List[object]]::new()
-        do {
-            $page = Invoke-Api Get "$Path${separator}limit=200&offset=$($items.Count)"
-            $page.items | ForEach-Object { $items.Add($_) }
-        } while ($page.items.Count -gt 0 -and $items.Count -lt $page.total)
-        $items
-    }
+    function Get-ServerItems([string]$Path) { Get-CompassTestServerItems $server $server.AdminKey $Path }
 
-    function New-Definition([string]$Name) {
-        @"
-name: $Name
-type: workflow
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config:
-      type: object
-      schema:
-        topic: { type: string, required: true }
-  - id: output
-    type: component
-    component_type: output
-    config: { mode: single }
-    inputs:
-      value: { kind: ref, source: input, path: $.topic }
-"@
-    }
+    function New-Definition([string]$Name) { New-CompassTestDefinition $Name -WithoutPrompt }
 
     # The list GETs and the writes a pipeline sent, in the order it sent them (from the cmdlets' debug log).
     function Get-RequestOrder([scriptblock]$Pipeline) {
@@ -84,7 +51,7 @@ nodes:
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Deployment status changes fed by a list filtered by status' {

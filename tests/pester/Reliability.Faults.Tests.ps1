@@ -5,10 +5,8 @@
 # and in order.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
     $researchDeployment = '33333333-3333-4333-8333-333333333333'
     $runCount = 500
@@ -22,7 +20,7 @@ BeforeAll {
     # Retry-After 0 keeps the suite fast; honouring larger values is covered by the xunit retry tests.
     $faults = @('--delay-scale', '0.02', '--fault-503-rate', '0.10', '--fault-429-rate', '0.03', '--fault-reset-rate', '0.07',
         '--fault-retry-after', '0', '--fault-cut-stream-after', '4', '--fault-seed', '20261130')
-    $server = Start-CompassLocalServer -DataDirectory $dataDirectory -ArgumentList $faults
+    $server = Start-CompassTestServer -DataDirectory $dataDirectory -ArgumentList $faults
     $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey $server.ProjectKey -MaxRetries 25 -RetryMaxDelaySec 0.05 -TimeoutSec 30 -PassThru
 
     # Reads a run's stream as the server recorded it: the (seq, type) of each event, straight from the wire.
@@ -39,7 +37,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
     Remove-Item $dataDirectory -Recurse -Force -ErrorAction SilentlyContinue
 }
 
@@ -66,8 +64,8 @@ Describe 'Under 20% injected faults' {
 
         # Now open the same data with a server that injects nothing and check from there.
         Start-Sleep -Milliseconds 500   # let the server's writer commit the last events
-        Stop-CompassLocalServer $server
-        $clean = Start-CompassLocalServer -DataDirectory $dataDirectory
+        Stop-CompassTestServer $server
+        $clean = Start-CompassTestServer -DataDirectory $dataDirectory
         $http = [System.Net.Http.HttpClient]::new()
         $http.DefaultRequestHeaders.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $clean.ProjectKey)
         $listed = $http.GetStringAsync("$($clean.BaseUrl)/v1/runs/?deployment_id=$researchDeployment&limit=1").GetAwaiter().GetResult() | ConvertFrom-Json
@@ -77,7 +75,7 @@ Describe 'Under 20% injected faults' {
 
     AfterAll {
         if ($http) { $http.Dispose() }
-        Stop-CompassLocalServer $clean
+        Stop-CompassTestServer $clean
     }
 
     It 'reports no error and no warning' {
@@ -120,12 +118,12 @@ Describe 'Under 20% injected faults' {
 
     It 'shows each retry with -Verbose' {
         # The fault-free server cannot show a retry; a short second faulty server can (seeded: a fault comes at once).
-        $faulty = Start-CompassLocalServer -ArgumentList '--fault-503-rate', '0.5', '--fault-retry-after', '0', '--fault-seed', '7'
+        $faulty = Start-CompassTestServer -ArgumentList '--fault-503-rate', '0.5', '--fault-retry-after', '0', '--fault-seed', '7'
         try {
             $c = Connect-Compass -BaseUrl $faulty.BaseUrl -ApiKey $faulty.ProjectKey -MaxRetries 30 -RetryMaxDelaySec 0.01 -PassThru
             $verbose = 1..20 | ForEach-Object { Get-CompassDeployment -Context $c -Verbose 4>&1 } | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
             ($verbose.Message -join "`n") | Should -Match 'GET /v1/deployments/\S*: HTTP 503; retry 1 of 30'
         }
-        finally { Stop-CompassLocalServer $faulty }
+        finally { Stop-CompassTestServer $faulty }
     }
 }

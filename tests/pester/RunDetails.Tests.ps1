@@ -2,12 +2,10 @@
 # server at its default delay scale, so that a run with a long input stays running long enough to be stopped.
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer
+    $server = Start-CompassTestServer
     $apiKey = ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force
     # Connect-Compass makes its context the default, -PassThru or not: the project's own key goes last.
     $otherProject = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.OtherKey -AsPlainText -Force) -PassThru
@@ -19,11 +17,7 @@ BeforeAll {
     $lookupDeployment = '55555555-5555-4555-8555-555555555555'
 
     # Straight to the API, independently of the module, to set up what the cmdlets under test then read.
-    function Invoke-Api([string]$Method, [string]$Path, $Body) {
-        $parameters = @{ Method = $Method; Uri = $server.BaseUrl + $Path; Headers = @{ Authorization = "Bearer $($server.ProjectKey)" } }
-        if ($null -ne $Body) { $parameters.ContentType = 'application/json'; $parameters.Body = $Body | ConvertTo-Json -Depth 10 }
-        Invoke-RestMethod @parameters
-    }
+    function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.ProjectKey $Method $Path $Body }
 
     function Wait-RunStatus([string]$Id, [string]$Status, [int]$TimeoutSec = 60) {
         $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
@@ -51,24 +45,7 @@ BeforeAll {
         $previous = "p$i"
         $previousPath = '$'
     }
-    $chainDefinition = @"
-name: chain
-type: workflow
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config:
-      type: object
-      schema:
-        topic: { type: string, required: true }
-$chainNodes  - id: output
-    type: component
-    component_type: output
-    config: { mode: single }
-    inputs:
-      value: { kind: ref, source: $previous, path: $ }
-"@
+    $chainDefinition = New-CompassTestDefinition chain -Nodes $chainNodes -OutputNodeId $previous
     $chainWorkflow = Invoke-Api Post '/v1/workflows/' @{ name = 'chain'; type = 'workflow'; definition = $chainDefinition }
 
     $completed = Start-CompassRun -DeploymentId $researchDeployment -InputData @{ topic = 'tides' } -Wait -TimeoutSec 120
@@ -77,7 +54,7 @@ $chainNodes  - id: output
 }
 
 AfterAll {
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'Get-CompassRunTree' {
@@ -376,7 +353,7 @@ Describe 'Get-CompassRunSummary' {
         $completions.CompletionText | Should -Be @($researchDeployment)
         $completions[0].ListItemText | Should -Match 'demo-research'
         $line = 'Get-CompassRunSummary -WorkflowId cha'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($chainWorkflow.id)
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @($chainWorkflow.id)
     }
 }
 

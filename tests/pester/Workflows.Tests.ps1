@@ -2,12 +2,10 @@
 # and the workflow id completer, end to end against one local server (checked on the server through its own HTTP API).
 
 BeforeAll {
-    $repositoryRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $modulePath = if ($env:COMPASSPS_MODULE) { $env:COMPASSPS_MODULE } else { Join-Path $repositoryRoot 'out/CompassPS/CompassPS.psd1' }
-    Import-Module $modulePath
-    Import-Module (Join-Path $repositoryRoot 'build/LocalServer.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
 
-    $server = Start-CompassLocalServer -ArgumentList '--delay-scale', '0'
+    $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $secretKey = $server.ProjectKey
     Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $secretKey -AsPlainText -Force)
 
@@ -16,42 +14,11 @@ BeforeAll {
     $researchId = '22222222-2222-4222-8222-222222222222'
 
     # The server's own view, independent of the module under test.
-    function Invoke-Server([string]$Path, [string]$Method = 'Get', $Body) {
-        $arguments = @{ Uri = $server.BaseUrl + $Path; Method = $Method; Headers = @{ Authorization = "Bearer $secretKey" }; SkipHttpErrorCheck = $true; StatusCodeVariable = 'status' }
-        if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
-        $answer = Invoke-RestMethod @arguments
-        [pscustomobject]@{ Status = $status; Body = $answer }
-    }
+    function Invoke-Server([string]$Path, [string]$Method = 'Get', $Body) { Invoke-CompassTestApi $server $secretKey $Method $Path $Body -WithStatus }
     function Get-ServerWorkflow([string]$Name) { @((Invoke-Server "/v1/workflows/?name=$([uri]::EscapeDataString($Name))").Body.items) }
 
     # A valid workflow: input topic -> prompt -> output.
-    function New-Definition([string]$Name, [string]$Template = 'About {{topic}}') {
-        @"
-name: $Name
-type: workflow
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config:
-      type: object
-      schema:
-        topic: { type: string, required: true }
-  - id: brief
-    type: component
-    component_type: prompt
-    config:
-      template: "$Template"
-    inputs:
-      topic: { kind: ref, source: input, path: $.topic }
-  - id: output
-    type: component
-    component_type: output
-    config: { mode: single }
-    inputs:
-      value: { kind: ref, source: brief, path: $ }
-"@
-    }
+    function New-Definition([string]$Name, [string]$Template = 'About {{topic}}') { New-CompassTestDefinition $Name $Template }
 
     # Parses, but has no Output node: MISSING_OUTPUT. Also warns nothing.
     $brokenDefinition = @'
@@ -64,36 +31,12 @@ nodes:
 '@
 
     # Calls another workflow as a node, so a publish pins that workflow's live version.
-    function New-CallerDefinition([string]$Name, [string]$CalleeId) {
-        @"
-name: $Name
-type: workflow
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config:
-      type: object
-      schema:
-        topic: { type: string, required: true }
-  - id: callee
-    type: workflow
-    workflow_id: $CalleeId
-    inputs:
-      topic: { kind: ref, source: input, path: $.topic }
-  - id: output
-    type: component
-    component_type: output
-    config: { mode: single }
-    inputs:
-      value: { kind: ref, source: callee, path: $ }
-"@
-    }
+    function New-CallerDefinition([string]$Name, [string]$CalleeId) { New-CompassTestDefinition $Name -CalleeId $CalleeId }
 }
 
 AfterAll {
     Disconnect-Compass -ErrorAction SilentlyContinue
-    Stop-CompassLocalServer $server
+    Stop-CompassTestServer $server
 }
 
 Describe 'New-CompassWorkflow' {
@@ -334,8 +277,7 @@ Describe 'Remove-CompassWorkflow' {
     }
 
     It 'asks for confirmation by default (ConfirmImpact High)' {
-        (Get-Command Remove-CompassWorkflow).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact |
-            Should -Be 'High'
+        Get-CompassTestConfirmImpact Remove-CompassWorkflow | Should -Be 'High'
     }
 
     It 'writes CompassPS.NotFound for an unknown workflow' {
@@ -600,7 +542,7 @@ Describe 'The workflow id completer' {
 
     It 'completes an id prefix' {
         $line = 'Test-CompassWorkflow 4444'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($lookupId)
+        (Get-CompassTestCompletion $line).CompletionText | Should -Be @($lookupId)
     }
 
     It 'takes a word with wildcard characters literally' {

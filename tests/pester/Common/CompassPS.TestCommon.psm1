@@ -1,5 +1,7 @@
 # Shared helpers for the CompassPS Pester suites: the module under test, a local server per suite, child pwsh
-# processes, and the checks several suites need (secrets in output, open connections). Import it in BeforeAll.
+# processes, direct calls to the server's HTTP API (to set up and to check independently of the module), workflow
+# definitions, and the checks several suites need (secrets in output, open connections, completions, ConfirmImpact).
+# Import it in BeforeAll.
 
 $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../../..')).Path
 
@@ -15,11 +17,14 @@ function Import-CompassTestModule {
     Import-Module (Get-CompassTestModulePath) -Force -Global
 }
 
-# A local server on a free loopback port (stop it with Stop-CompassTestServer in AfterAll).
+# A local server on a free loopback port (stop it with Stop-CompassTestServer in AfterAll), in memory unless given a
+# data directory to keep its state in (so that a second server can open the same data).
 function Start-CompassTestServer {
-    param([string[]]$ArgumentList = @())
+    param([string[]]$ArgumentList = @(), [string]$DataDirectory)
     Import-Module (Join-Path $script:RepositoryRoot 'build/LocalServer.psm1') -Force -Global
-    Start-CompassLocalServer -ArgumentList $ArgumentList
+    $options = @{ ArgumentList = $ArgumentList }
+    if ($DataDirectory) { $options.DataDirectory = $DataDirectory }
+    Start-CompassLocalServer @options
 }
 
 function Stop-CompassTestServer {
@@ -114,5 +119,113 @@ function Wait-Until {
     [bool](& $Condition)
 }
 
+# What tab completion offers at the end of $Line (the CompletionResult items, enumerated; nothing when none).
+function Get-CompassTestCompletion {
+    param([Parameter(Mandatory)][string]$Line)
+    (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches
+}
+
+# The ConfirmImpact a cmdlet declares, which decides whether it asks before it acts by default.
+function Get-CompassTestConfirmImpact {
+    param([Parameter(Mandatory)][string]$CommandName)
+    (Get-Command $CommandName).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact
+}
+
+# Straight to the server's HTTP API with the given key, independently of the module under test: to set up what the
+# cmdlets then read and to check what they did. Returns the parsed body and throws on an error status; with
+# -WithStatus it returns Status and Body instead and leaves error statuses for the caller to assert.
+function Invoke-CompassTestApi {
+    param(
+        [Parameter(Mandatory)]$Server,
+        [Parameter(Mandatory)][string]$ApiKey,
+        [Parameter(Mandatory)][string]$Method,
+        [Parameter(Mandatory)][string]$Path,
+        $Body,
+        [switch]$WithStatus
+    )
+    $arguments = @{ Method = $Method; Uri = $Server.BaseUrl + $Path; Headers = @{ Authorization = "Bearer $ApiKey" } }
+    if ($null -ne $Body) { $arguments.Body = ($Body | ConvertTo-Json -Depth 10); $arguments.ContentType = 'application/json' }
+    if (-not $WithStatus) { return Invoke-RestMethod @arguments }
+    $answer = Invoke-RestMethod @arguments -SkipHttpErrorCheck -StatusCodeVariable status
+    [pscustomobject]@{ Status = $status; Body = $answer }
+}
+
+# Every item of a collection the server holds (e.g. '/v1/workflows/?name=x'), past any page limit of the module,
+# for checks independent of it.
+function Get-CompassTestServerItems {
+    param([Parameter(Mandatory)]$Server, [Parameter(Mandatory)][string]$ApiKey, [Parameter(Mandatory)][string]$Path)
+    $separator = if ($Path.Contains('?')) { '&' } else { '?' }
+    $items = [System.Collections.Generic.List[object]]::new()
+    do {
+        $page = Invoke-CompassTestApi $Server $ApiKey Get "$Path${separator}limit=200&offset=$($items.Count)"
+        $page.items | ForEach-Object { $items.Add($_) }
+    } while ($page.items.Count -gt 0 -and $items.Count -lt $page.total)
+    $items
+}
+
+# The YAML of a valid workflow named $Name that takes a required string topic and has one output. What runs between
+# them: a prompt with $Template (the default, so a run's output shows the template it ran with), another workflow
+# (-CalleeId, so a publish pins that workflow's live version), nothing (-WithoutPrompt: the output is the topic), or
+# the given -Nodes (YAML list items) with the output taken from -OutputNodeId.
+function New-CompassTestDefinition {
+    [CmdletBinding(DefaultParameterSetName = 'Prompt')]
+    param(
+        [Parameter(Mandatory, Position = 0)][string]$Name,
+        [Parameter(ParameterSetName = 'Prompt', Position = 1)][string]$Template = 'About {{topic}}',
+        [Parameter(Mandatory, ParameterSetName = 'Callee')][string]$CalleeId,
+        [Parameter(Mandatory, ParameterSetName = 'Echo')][switch]$WithoutPrompt,
+        [Parameter(Mandatory, ParameterSetName = 'Nodes')][string]$Nodes,
+        [Parameter(Mandatory, ParameterSetName = 'Nodes')][string]$OutputNodeId
+    )
+    $value = 'source: {0}, path: $' -f $OutputNodeId
+    switch ($PSCmdlet.ParameterSetName) {
+        'Prompt' {
+            $value = 'source: brief, path: $'
+            $Nodes = @"
+  - id: brief
+    type: component
+    component_type: prompt
+    config:
+      template: "$Template"
+    inputs:
+      topic: { kind: ref, source: input, path: $.topic }
+"@
+        }
+        'Callee' {
+            $value = 'source: callee, path: $'
+            $Nodes = @"
+  - id: callee
+    type: workflow
+    workflow_id: $CalleeId
+    inputs:
+      topic: { kind: ref, source: input, path: $.topic }
+"@
+        }
+        'Echo' { $value = 'source: input, path: $.topic' }
+    }
+    $middle = if ($Nodes) { "`n" + $Nodes.TrimEnd("`r", "`n") } else { '' }
+    @"
+name: $Name
+type: workflow
+nodes:
+  - id: input
+    type: component
+    component_type: input
+    config:
+      type: object
+      schema:
+        topic: { type: string, required: true }
+"@ + $middle + @"
+
+  - id: output
+    type: component
+    component_type: output
+    config: { mode: single }
+    inputs:
+      value: { kind: ref, $value }
+"@
+}
+
 Export-ModuleMember -Function Get-CompassTestRoot, Get-CompassTestModulePath, Import-CompassTestModule, Start-CompassTestServer,
-    Stop-CompassTestServer, ConvertTo-TestSecureString, Get-ChildPwshCommand, Invoke-ChildPwsh, Get-OpenConnectionCount, Wait-Until
+    Stop-CompassTestServer, ConvertTo-TestSecureString, Get-ChildPwshCommand, Invoke-ChildPwsh, Get-OpenConnectionCount, Wait-Until,
+    Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition
