@@ -431,8 +431,7 @@ public sealed class RunHost : IHostedService
                     CreatedAt = DateTimeOffset.UtcNow, Sequence = store.NextSequence(),
                 };
                 store.CreateEventLog(child.Id);
-                store.Runs[child.Id] = child;
-                store.RunOrder.Add(child);
+                store.AddRun(child);
                 store.Save(child);
                 var step = store.StepsByRun.GetValueOrDefault(runId)?.FindLast(s => s.Id == parentStepId);
                 if (step is not null)
