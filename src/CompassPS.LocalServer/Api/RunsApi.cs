@@ -49,7 +49,8 @@ public static partial class RunsApi
         var idempotencyKey = context.Request.Headers["Idempotency-Key"].ToString().Trim();
         if (idempotencyKey.Length > 255)
             throw new RequestValidationException([new FieldProblem(["header", "Idempotency-Key"], "At most 255 characters", "string_too_long")]);
-        var bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(body.Fields.ToJsonString())));
+        // Only a request with an Idempotency-Key is ever compared with another.
+        var bodyHash = idempotencyKey.Length == 0 ? "" : Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(body.Fields.ToJsonString())));
 
         RunEntity run;
         lock (store.Gate)
@@ -94,8 +95,7 @@ public static partial class RunsApi
                 InputData = input ?? new JsonObject(), Config = config, CreatedAt = DateTimeOffset.UtcNow, Sequence = store.NextSequence(),
             };
             host.PrepareEventLog(run);
-            store.Runs[run.Id] = run;
-            store.RunOrder.Add(run);
+            store.AddRun(run);
             store.Save(run);
             if (idempotencyKey.Length > 0)
             {
@@ -127,19 +127,34 @@ public static partial class RunsApi
             throw new RequestValidationException([new FieldProblem(["query", "status"], $"Input should be one of: {string.Join(", ", RunStatus.All)}", "enum")]);
         lock (store.Gate)
         {
-            var matches = new List<RunEntity>();
-            for (var i = store.RunOrder.Count - 1; i >= 0; i--)
+            var candidates = store.RunIndex.Candidates(caller.ProjectId, workflowId, deploymentId, conversationId);
+            // The index list already holds exactly the matches when at most one id filter (the one it is keyed by)
+            // and no status are given: the page is read by position.
+            var idFilters = (workflowId is null ? 0 : 1) + (deploymentId is null ? 0 : 1) + (conversationId is null ? 0 : 1);
+            if (status is null && idFilters <= 1)
+                return ApiResults.Page(NewestFirst(candidates, paging.Offset, paging.Limit).Select(Wire.Run), candidates.Count, paging.Limit, paging.Offset);
+
+            var total = 0;
+            var page = new List<RunEntity>();
+            for (var i = candidates.Count - 1; i >= 0; i--)
             {
-                var run = store.RunOrder[i];
-                if (run.ProjectId != caller.ProjectId || run.ParentRunId is not null) continue;
+                var run = candidates[i];
                 if (workflowId is not null && !Same(run.WorkflowId, workflowId)) continue;
                 if (deploymentId is not null && !Same(run.DeploymentId, deploymentId)) continue;
                 if (conversationId is not null && !Same(run.ConversationId, conversationId)) continue;
                 if (status is not null && run.Status != status) continue;
-                matches.Add(run);
+                if (total >= paging.Offset && page.Count < paging.Limit) page.Add(run);
+                total++;
             }
-            return paging.Answer(matches, Wire.Run);
+            return ApiResults.Page(page.Select(Wire.Run), total, paging.Limit, paging.Offset);
         }
+    }
+
+    /// <summary>Up to <paramref name="limit"/> runs of an oldest-first list, newest first, skipping <paramref name="offset"/>.</summary>
+    private static IEnumerable<RunEntity> NewestFirst(IReadOnlyList<RunEntity> oldestFirst, int offset, int limit)
+    {
+        for (long i = oldestFirst.Count - 1L - offset, taken = 0; i >= 0 && taken < limit; i--, taken++)
+            yield return oldestFirst[(int)i];
     }
 
     private static IResult Get(HttpContext context, string run_id, DataStore store)

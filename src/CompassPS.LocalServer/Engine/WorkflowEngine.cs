@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CompassPS.LocalServer.Engine.Definitions;
 using CompassPS.LocalServer.Engine.Execution;
 
@@ -6,7 +7,9 @@ namespace CompassPS.LocalServer.Engine;
 /// <summary>The local server's workflow engine: Compass's definition schema, validation and execution.</summary>
 public sealed class WorkflowEngine : IWorkflowEngine
 {
+    private const int PreparedCapacity = 64;
     private readonly EngineOptions _options;
+    private readonly ConcurrentDictionary<string, (ParsedDefinition Parsed, IReadOnlyList<ValidationIssue> Errors)> _prepared = new(StringComparer.Ordinal);
 
     public WorkflowEngine(EngineOptions options)
     {
@@ -51,8 +54,7 @@ public sealed class WorkflowEngine : IWorkflowEngine
     public async Task<RunResult> ExecuteAsync(RunRequest run, IRunSink sink, IEngineCatalog catalog, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var parsed = DefinitionParser.Parse(run.DefinitionText);
-        var errors = DefinitionValidator.BuildErrors(parsed);
+        var (parsed, errors) = Prepare(run.DefinitionText);
         if (errors.Count > 0 || parsed.Definition is null)
         {
             var first = errors[0];
@@ -62,5 +64,21 @@ public sealed class WorkflowEngine : IWorkflowEngine
 
         var context = new RunContext(run, sink, catalog, _options);
         return await new RunExecution(context, parsed.Definition).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The parsed definition and its build errors, parsed once per definition text: a deployment's runs all share one
+    /// frozen text, so bulk dispatch would otherwise parse the same YAML for every run. A parsed definition is only
+    /// read while it runs (values taken from it are cloned), so runs can share it.
+    /// </summary>
+    private (ParsedDefinition Parsed, IReadOnlyList<ValidationIssue> Errors) Prepare(string definitionText)
+    {
+        if (_prepared.TryGetValue(definitionText, out var prepared)) return prepared;
+        var parsed = DefinitionParser.Parse(definitionText);
+        prepared = (parsed, DefinitionValidator.BuildErrors(parsed));
+        // Drafts change with every edit; a bound keeps texts nobody runs any more from piling up.
+        if (_prepared.Count >= PreparedCapacity) _prepared.Clear();
+        _prepared[definitionText] = prepared;
+        return prepared;
     }
 }

@@ -236,10 +236,11 @@ public sealed class RunHost : IHostedService
         var history = new List<ConversationTurn>();
         if (run.ConversationId is { } conversationId)
         {
-            foreach (var earlier in _store.RunOrder)
+            // The conversation's own runs, not every run of the store; the index groups ids case-insensitively.
+            foreach (var earlier in _store.RunIndex.Candidates(run.ProjectId, workflowId: null, deploymentId: null, conversationId))
             {
                 if (earlier.Sequence >= run.Sequence) break;
-                if (earlier.ConversationId == conversationId && earlier.ParentRunId is null && earlier.Status == RunStatus.Completed)
+                if (earlier.ConversationId == conversationId && earlier.Status == RunStatus.Completed)
                     history.Add(new ConversationTurn(earlier.InputData?.DeepClone(), earlier.Output?.DeepClone()));
             }
         }
@@ -431,8 +432,7 @@ public sealed class RunHost : IHostedService
                     CreatedAt = DateTimeOffset.UtcNow, Sequence = store.NextSequence(),
                 };
                 store.CreateEventLog(child.Id);
-                store.Runs[child.Id] = child;
-                store.RunOrder.Add(child);
+                store.AddRun(child);
                 store.Save(child);
                 var step = store.StepsByRun.GetValueOrDefault(runId)?.FindLast(s => s.Id == parentStepId);
                 if (step is not null)

@@ -26,8 +26,10 @@ public sealed class DataStore
     public object Gate { get; } = new();
 
     public Dictionary<string, RunEntity> Runs { get; } = new(StringComparer.OrdinalIgnoreCase);
-    /// <summary>Runs in creation order (oldest first).</summary>
+    /// <summary>Runs in creation order (oldest first). Add runs with <see cref="AddRun"/>, which keeps the index too.</summary>
     public List<RunEntity> RunOrder { get; } = [];
+    /// <summary>Top-level runs by project and by the common listing filters, for pages without a full scan.</summary>
+    public RunIndex RunIndex { get; } = new();
     public Dictionary<string, List<StepEntity>> StepsByRun { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, WorkflowEntity> Workflows { get; } = new(StringComparer.OrdinalIgnoreCase);
     public Dictionary<string, List<WorkflowVersionEntity>> VersionsByWorkflow { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -41,6 +43,14 @@ public sealed class DataStore
     public bool IsSeeded { get; private set; }
 
     public long NextSequence() => Interlocked.Increment(ref _sequence);
+
+    /// <summary>Adds a new run (newer than every other) to <see cref="Runs"/>, <see cref="RunOrder"/> and <see cref="RunIndex"/>.</summary>
+    public void AddRun(RunEntity run)
+    {
+        Runs[run.Id] = run;
+        RunOrder.Add(run);
+        RunIndex.Add(run);
+    }
 
     public static string NewId() => Guid.NewGuid().ToString();
 
@@ -121,6 +131,7 @@ public sealed class DataStore
             }
         }
         RunOrder.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        foreach (var run in RunOrder) RunIndex.Add(run);
         foreach (var steps in StepsByRun.Values) steps.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
         foreach (var versions in VersionsByWorkflow.Values) versions.Sort((a, b) => a.Version.CompareTo(b.Version));
         _sequence = new[]

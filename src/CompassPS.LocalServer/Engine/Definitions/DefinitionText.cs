@@ -29,12 +29,14 @@ public static class DefinitionText
         {
             try
             {
-                return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions
+                var tree = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions
                 {
                     AllowTrailingCommas = true,
                     CommentHandling = JsonCommentHandling.Skip,
                     MaxDepth = MaxDepth,
                 });
+                Materialize(tree);
+                return tree;
             }
             catch (JsonException exception)
             {
@@ -137,5 +139,22 @@ public static class DefinitionText
         }
 
         return JsonValue.Create(value);
+    }
+
+    /// <summary>
+    /// Builds every object and array of a parsed JSON tree now: JsonNode.Parse fills them in on first read, which is
+    /// not safe from several threads, and the engine shares one parsed definition between concurrent runs.
+    /// </summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, value) in obj) Materialize(value);
+                break;
+            case JsonArray array:
+                foreach (var item in array) Materialize(item);
+                break;
+        }
     }
 }
