@@ -17,26 +17,31 @@ function Measure-Alternating {
     .DESCRIPTION
         Rotating the order spreads warm-up, GC and neighbours' noise over every candidate instead of one.
         -Between runs untimed after each candidate (e.g. letting the server finish the runs just dispatched).
+        -WarmupRounds run every candidate that many times first, untimed: both processes (this pwsh and the
+        server) compile their hot paths again, optimised, only after the first thousands of calls, and on two
+        busy cores that takes whole rounds (a first round of dispatches ran 2-3x slower than the later ones).
     #>
     param(
         [Parameter(Mandatory)][System.Collections.Specialized.OrderedDictionary]$Candidates,
         [Parameter(Mandatory)][int]$Rounds,
         [string]$Label = 'bench',
-        [scriptblock]$Between
+        [scriptblock]$Between,
+        [int]$WarmupRounds = 0
     )
     $names = @($Candidates.Keys)
     $times = [ordered]@{}
     foreach ($name in $names) { $times[$name] = [System.Collections.Generic.List[double]]::new() }
-    for ($round = 0; $round -lt $Rounds; $round++) {
+    for ($round = -$WarmupRounds; $round -lt $Rounds; $round++) {
         for ($k = 0; $k -lt $names.Count; $k++) {
-            $name = $names[($round + $k) % $names.Count]
+            $name = $names[([Math]::Abs($round) + $k) % $names.Count]
             [GC]::Collect()
             [GC]::WaitForPendingFinalizers()
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             & $Candidates[$name]
             $clock.Stop()
-            $times[$name].Add($clock.Elapsed.TotalMilliseconds)
-            Write-Host ("  [{0}] round {1}/{2}  {3,-48} {4,10:N1} ms" -f $Label, ($round + 1), $Rounds, $name, $clock.Elapsed.TotalMilliseconds)
+            $which = if ($round -lt 0) { 'warm-up' } else { 'round {0}/{1}' -f ($round + 1), $Rounds }
+            if ($round -ge 0) { $times[$name].Add($clock.Elapsed.TotalMilliseconds) }
+            Write-Host ("  [{0}] {1,-11}  {2,-48} {3,10:N1} ms" -f $Label, $which, $name, $clock.Elapsed.TotalMilliseconds)
             if ($Between) { & $Between }
         }
     }

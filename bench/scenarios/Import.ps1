@@ -7,7 +7,7 @@ param(
     [Parameter(Mandatory)][string]$ModulePath,
     [Parameter(Mandatory)][string]$ToolsPath,
     [Parameter(Mandatory)][string]$ResultPath,
-    [int]$Rounds = 5
+    [int]$Rounds = 7
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
@@ -57,7 +57,7 @@ foreach ($name in $commands.Keys) { $command = $commands[$name]; $candidates[$na
 
 Write-Host '  [import] warming up (file cache)'
 foreach ($name in $commands.Keys) { Invoke-Fresh $commands[$name] }
-$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'import'
+$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'import' -WarmupRounds 1
 Remove-Item -Recurse -Force $emptyDir
 
 $median = @{}
@@ -79,7 +79,7 @@ $checks = @(
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'import'
     title       = '1. Import'
-    description = "Whole-process times (start to exit) of fresh ``pwsh -NoProfile -NonInteractive -c ...`` processes, $Rounds rounds alternating the commands; medians. The module is imported by the path of the built manifest."
+    description = "Whole-process times (start to exit) of fresh ``pwsh -NoProfile -NonInteractive -c ...`` processes, one untimed warm-up round (the file cache), then $Rounds rounds alternating the commands; medians. The module is imported by the path of the built manifest."
     candidates  = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] })
     checks      = $checks
 })

@@ -9,15 +9,18 @@ param(
     [Parameter(Mandatory)][string]$ResultPath,
     [int]$Calls = 2000,
     [int]$DistinctRuns = 200,
-    [int]$Rounds = 3
+    [int]$Rounds = 7
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
 Import-Module $ModulePath
 Add-Type -Path $ToolsPath
+# The bare cmdlet (Get-BareCompassRun): the least a compiled cmdlet around the raw call can cost.
+Import-Module -Assembly ([CompassPS.Bench.Tools.BareGetRunCommand].Assembly)
 
 $baseUrl = $env:COMPASS_BASE_URL
 $http = [CompassPS.Bench.Tools.BenchHttp]::CreateClient($baseUrl, $env:COMPASS_API_KEY)
+[CompassPS.Bench.Tools.BareGetRunCommand]::Http = [CompassPS.Bench.Tools.BenchHttp]::CreateClient($baseUrl, $env:COMPASS_API_KEY)
 Write-Host "  [reads] seeding $DistinctRuns runs"
 $seeded = [CompassPS.Bench.Tools.RunSeeder]::CreateRuns($http, '55555555-5555-4555-8555-555555555555', $DistinctRuns, 8, '{"query":"read {0}"}')
 [CompassPS.Bench.Tools.RunSeeder]::WaitUntilIdle($http, [TimeSpan]::FromSeconds(60))
@@ -35,6 +38,7 @@ $plain = 'Invoke-RestMethod (plain)'
 $withSession = 'Invoke-RestMethod -WebSession'
 $raw = 'C# HttpClient loop (the limit)'
 $core = 'CompassPS client core, called from the loop (no cmdlet)'
+$bare = 'A bare cmdlet around the raw HttpClient call (the floor of any cmdlet)'
 $coreClient = [CompassPS.Client.CompassClient]::new([CompassPS.Client.CompassTransport]::new(
     [CompassPS.Client.CompassClientOptions]::new([uri]$baseUrl, $env:COMPASS_API_KEY)), $null)
 $none = [Threading.CancellationToken]::None
@@ -45,6 +49,8 @@ $candidates = [ordered]@{
     $raw         = { $null = [CompassPS.Bench.Tools.RawHttpLoop]::GetAll($http, $paths) }
     # Where the time goes: the module's HTTP core and decoding without the cmdlet around it.
     $core        = { foreach ($id in $ids) { $null = $coreClient.GetRunAsync($id, $none).GetAwaiter().GetResult() } }
+    # What any cmdlet pays: PowerShell's command invocation around the raw loop's call, and nothing else.
+    $bare        = { foreach ($id in $ids) { $null = Get-BareCompassRun -Id $id } }
 }
 
 # Warm-up: JIT, connection pools and the session's connection, untimed.
@@ -54,7 +60,7 @@ foreach ($url in $urls[0..299]) { $null = Invoke-RestMethod -Uri $url -Headers $
 $null = [CompassPS.Bench.Tools.RawHttpLoop]::GetAll($http, [string[]]$paths[0..299])
 foreach ($id in $ids[0..299]) { $null = $coreClient.GetRunAsync($id, $none).GetAwaiter().GetResult() }
 
-$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'reads'
+$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'reads' -WarmupRounds 1
 
 # The same reads as one pipeline (ids piped into one Get-CompassRun): published, no target.
 $piped = 'Get-CompassRun, ids piped into one call'
@@ -80,13 +86,22 @@ $checks = @(
     New-Check -Name "$Calls reads piped into one Get-CompassRun vs the limit" -CompassPS (Format-Ms $pipedMedian) -Alternative (Format-Ms $median[$raw]) `
         -Value ($pipedMedian / $median[$raw]) -Display ('{0} the limit' -f (Format-Ratio ($pipedMedian / $median[$raw]))) `
         -Target 'none (published)' -Met $null
+    New-Check -Name "$Calls reads, Get-CompassRun -Id vs a bare cmdlet around the raw call (the floor of any cmdlet)" -CompassPS (Format-Ms $median[$compass]) -Alternative (Format-Ms $median[$bare]) `
+        -Value ($median[$compass] / $median[$bare]) -Display ('{0} the floor' -f (Format-Ratio ($median[$compass] / $median[$bare]))) `
+        -Target 'none (published)' -Met $null
+    New-Check -Name "The most any cmdlet can reach here: Invoke-RestMethod -WebSession vs the bare cmdlet" -CompassPS (Format-Ms $median[$bare]) -Alternative (Format-Ms $median[$withSession]) `
+        -Value ($median[$withSession] / $median[$bare]) -Display ('{0} faster' -f (Format-Ratio ($median[$withSession] / $median[$bare]))) `
+        -Target 'none (published)' -Met $null
+    New-Check -Name "The least any cmdlet can cost here: the bare cmdlet vs the limit" -CompassPS (Format-Ms $median[$bare]) -Alternative (Format-Ms $median[$raw]) `
+        -Value ($median[$bare] / $median[$raw]) -Display ('{0} the limit' -f (Format-Ratio ($median[$bare] / $median[$raw]))) `
+        -Target 'none (published)' -Met $null
 )
 
 $candidateResults = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] }) + @(New-CandidateResult -Name $piped -Values $pipedTimes[$piped])
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'reads'
     title       = '2. Reads'
-    description = "$Calls reads of a run by id in one loop in one pwsh ($DistinctRuns distinct runs, read in turn), $Rounds rounds alternating the candidates; medians."
+    description = "$Calls reads of a run by id in one loop in one pwsh ($DistinctRuns distinct runs, read in turn), one untimed warm-up round, then $Rounds rounds alternating the candidates; medians. The bare cmdlet is a compiled cmdlet that does nothing but the raw loop's call (bench/CompassPS.Bench.Tools/BareGetRunCommand.cs): what PowerShell charges any cmdlet per call, so the rows against it show how far any cmdlet could go on this machine."
     candidates  = $candidateResults
     checks      = $checks
 })

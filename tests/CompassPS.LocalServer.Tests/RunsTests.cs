@@ -37,6 +37,22 @@ public sealed class RunsTests(SharedServer shared)
     }
 
     [Fact]
+    public async Task A_JSON_answer_declares_its_length_rather_than_being_chunked()
+    {
+        // Compass's own JSON answers carry Content-Length; clients (CompassPS among them) read such a body straight
+        // into place, so the local server must not send chunked bodies where Compass would not.
+        var client = Server.Client();
+        var created = await client.StartDemoRunAsync("length");
+        foreach (var path in new[] { $"v1/runs/{created["id"]}", "v1/runs/?limit=5", "v1/runs/no-such-run" })
+        {
+            using var response = await client.GetAsync(path);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+            Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        }
+    }
+
+    [Fact]
     public async Task A_workflow_run_runs_the_draft_as_a_test_run()
     {
         var client = Server.Client();

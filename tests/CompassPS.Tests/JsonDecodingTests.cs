@@ -23,6 +23,21 @@ public sealed class JsonDecodingTests
         Assert.Contains("CompassPS.Run", ps.TypeNames);
     }
 
+    [Fact]
+    public async Task An_unknown_field_never_hides_a_modelled_property_and_two_spellings_keep_the_first()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle(c => ScriptedServer.Json(c, TestData.RunJson("r1", "completed",
+            extra: ""","parent_run_id":"p1","parentRunId":"p2","Status":"shadow","STEP_COUNT":9""")));
+        var ps = (await TestData.Client(server).GetRunAsync("r1", default)).ToPSObject();
+
+        Assert.Equal("completed", ps.Properties["Status"].Value);
+        Assert.Equal("p1", ps.Properties["ParentRunId"].Value);
+        // STEP_COUNT is not step_count: it is kept under its own wire name rather than replacing the modelled count.
+        Assert.Equal(9L, Convert.ToInt64(ps.Properties["STEP_COUNT"].Value));
+        Assert.NotEqual(9L, ((Run)ps.BaseObject).StepCount);
+    }
+
     [Theory]
     [InlineData("""{"id":"r1","status":5}""", "status")]
     [InlineData("""{"id":"r1","status":"running","created_at":"yesterday"}""", "created_at")]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -70,10 +71,16 @@ public static class ApiResults
             var response = httpContext.Response;
             response.StatusCode = status;
             response.ContentType = "application/json; charset=utf-8";
-            await using var writer = new Utf8JsonWriter(response.BodyWriter.AsStream(), WriterOptions);
-            if (body is null) writer.WriteNullValue();
-            else body.WriteTo(writer);
-            await writer.FlushAsync(httpContext.RequestAborted);
+            // Written whole, then sent with its Content-Length, as Compass's own JSON answers are (not chunked):
+            // clients read a declared length straight into place, and the answer goes out in one write.
+            var buffer = new ArrayBufferWriter<byte>(1024);
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                if (body is null) writer.WriteNullValue();
+                else body.WriteTo(writer);
+            }
+            response.ContentLength = buffer.WrittenCount;
+            await response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);
         }
     }
 }

@@ -291,30 +291,55 @@ namespace CompassPS.Client
                 throw InvalidResponse(request, response, null, $"The body is {declared} bytes, more than the {max} bytes CompassPS reads.");
             }
             using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using var buffer = new MemoryStream(declared is long known && known > 0 ? (int)known : 4096);
-            var chunk = new byte[16 * 1024];
             using (cancellationToken.Register(() => stream.Dispose()))
             {
-                while (true)
+                if (declared is long length && length > 0)
                 {
-                    int read;
-                    try
+                    // The usual answer declares its length: read it straight into an array of that size.
+                    var exact = new byte[length];
+                    var filled = 0;
+                    while (filled < exact.Length)
                     {
-                        read = await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                        var read = await ReadChunkAsync(stream, exact, filled, cancellationToken).ConfigureAwait(false);
+                        if (read == 0) break;
+                        filled += read;
                     }
-                    catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw new OperationCanceledException(cancellationToken);
-                    }
-                    if (read == 0) break;
-                    if (buffer.Length + read > max)
-                    {
-                        throw InvalidResponse(request, response, buffer.ToArray(), $"The body is larger than the {max} bytes CompassPS reads.");
-                    }
-                    buffer.Write(chunk, 0, read);
+                    if (filled < exact.Length) Array.Resize(ref exact, filled);
+                    return exact;
                 }
+                return await ReadUndeclaredBodyAsync(request, response, stream, max, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>A body without Content-Length (chunked), read in chunks up to the size limit.</summary>
+        private async Task<byte[]> ReadUndeclaredBodyAsync(CompassRequest request, HttpResponseMessage response, Stream stream, long max, CancellationToken cancellationToken)
+        {
+            using var buffer = new MemoryStream(4096);
+            var chunk = new byte[16 * 1024];
+            while (true)
+            {
+                var read = await ReadChunkAsync(stream, chunk, 0, cancellationToken).ConfigureAwait(false);
+                if (read == 0) break;
+                if (buffer.Length + read > max)
+                {
+                    throw InvalidResponse(request, response, buffer.ToArray(), $"The body is larger than the {max} bytes CompassPS reads.");
+                }
+                buffer.Write(chunk, 0, read);
             }
             return buffer.ToArray();
+        }
+
+        /// <summary>One read; a stream disposed by the cancellation callback reports the cancellation, not the disposal.</summary>
+        private static async Task<int> ReadChunkAsync(Stream stream, byte[] into, int offset, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await stream.ReadAsync(into, offset, into.Length - offset, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
         }
 
         private CompassApiException ErrorFromResponse(CompassRequest request, HttpResponseMessage response, byte[] body)

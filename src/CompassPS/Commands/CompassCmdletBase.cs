@@ -25,7 +25,11 @@ namespace CompassPS.Commands
         private const int DirectWaitMs = 50;
 
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly BlockingCollection<Action> _pipelineWork = new BlockingCollection<Action>();
+        // Work posted by background threads for the pipeline thread. A queue and a counting signal rather than a
+        // BlockingCollection: most invocations (one request, nothing posted) never touch them, and these two types
+        // come precompiled with the runtime, where a BlockingCollection costs a first call its JIT time.
+        private readonly ConcurrentQueue<Action> _pipelineWork = new ConcurrentQueue<Action>();
+        private readonly SemaphoreSlim _pipelineWorkPosted = new SemaphoreSlim(0);
         private CmdletLog? _log;
 
         /// <summary>Cancelled by StopProcessing (Ctrl+C, Select-Object -First, Stop-Job).</summary>
@@ -67,20 +71,16 @@ namespace CompassPS.Commands
         /// <summary>Posts work to run on the pipeline thread (WriteObject and friends). Callable from any thread.</summary>
         protected void PostToPipeline(Action action)
         {
-            try
-            {
-                _pipelineWork.Add(action);
-            }
-            catch (InvalidOperationException)
-            {
-                // The command has ended; nobody is left to write to.
-            }
+            // Work posted after the command has ended is never run: nobody is left to write to.
+            _pipelineWork.Enqueue(action);
+            _pipelineWorkPosted.Release();
         }
 
         /// <summary>Runs whatever background work has posted, without waiting. Pipeline thread only.</summary>
         protected void DrainPipelineWork()
         {
-            while (_pipelineWork.TryTake(out var action)) action();
+            // The signal's count may run ahead of the queue after a drain; the blocking wait in Pump tolerates that.
+            while (_pipelineWork.TryDequeue(out var action)) action();
         }
 
         /// <summary>
@@ -104,7 +104,7 @@ namespace CompassPS.Commands
         {
             try
             {
-                if (!task.IsCompleted && _pipelineWork.Count == 0)
+                if (!task.IsCompleted && _pipelineWork.IsEmpty)
                 {
                     // The usual wait is one request with nothing to write meanwhile: waiting on the task itself wakes
                     // this thread with one hand-off instead of going through the work queue. Work posted meanwhile
@@ -118,7 +118,8 @@ namespace CompassPS.Commands
                 }
                 while (!task.IsCompleted)
                 {
-                    if (_pipelineWork.TryTake(out var action, Timeout.Infinite, StopToken)) action();
+                    _pipelineWorkPosted.Wait(StopToken);
+                    if (_pipelineWork.TryDequeue(out var action)) action();
                 }
                 DrainPipelineWork();
                 if (task.IsCanceled && StopToken.IsCancellationRequested) throw new OperationCanceledException(StopToken);

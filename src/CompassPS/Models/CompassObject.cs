@@ -1,5 +1,9 @@
+using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using System.Reflection;
 using System.Text.Json;
 
 namespace CompassPS
@@ -41,14 +45,33 @@ namespace CompassPS
         {
             var ps = PSObject.AsPSObject(this);
             if (_additional is null) return ps;
+            var modelled = ModelledPropertyNames(GetType());
+            var added = new List<string>(_additional.Count);
+            bool Taken(string name) => modelled.Contains(name) || added.Exists(a => string.Equals(a, name, StringComparison.OrdinalIgnoreCase));
             foreach (var field in _additional)
             {
+                // PascalCase like the model's own properties; the wire name where that would hide a modelled one or
+                // one added before (PowerShell's names ignore case, and a second Add would replace the first).
                 var name = JsonValues.PascalCase(field.Key);
-                if (ps.Properties[name] != null) name = field.Key;
-                if (ps.Properties[name] != null) continue;
+                if (Taken(name))
+                {
+                    name = field.Key;
+                    if (Taken(name)) continue;
+                }
+                added.Add(name);
                 ps.Properties.Add(new PSNoteProperty(name, field.Value));
             }
             return ps;
         }
+
+        private static readonly ConcurrentDictionary<Type, HashSet<string>> PropertyNamesByType = new ConcurrentDictionary<Type, HashSet<string>>();
+
+        /// <summary>
+        /// The model's public property names (as PowerShell matches them, ignoring case), read once per type: asking
+        /// the PSObject instead goes through PowerShell's adapter, which a listing of thousands of runs pays per field.
+        /// </summary>
+        private static HashSet<string> ModelledPropertyNames(Type type) =>
+            PropertyNamesByType.GetOrAdd(type, t => new HashSet<string>(
+                t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name), StringComparer.OrdinalIgnoreCase));
     }
 }
