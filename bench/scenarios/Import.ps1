@@ -45,11 +45,14 @@ $empty = 'pwsh -c "Import-Module <empty manifest>"'
 $import = 'pwsh -c "Import-Module CompassPS"'
 $get = 'pwsh -c "Import-Module; Connect-Compass; Get-CompassRun -Id"'
 $irm = 'pwsh -c "Invoke-RestMethod" (one GET)'
+$bare = 'pwsh -c "Import-Module <bare cmdlet>; one GET"'
+$quotedTools = "'" + $ToolsPath.Replace("'", "''") + "'"
 $commands = [ordered]@{
     $exit   = 'exit'
     $empty  = "Import-Module $quotedEmpty"
     $import = "Import-Module $quotedModule"
     $get    = "Import-Module $quotedModule; Connect-Compass; `$null = Get-CompassRun -Id $runId"
+    $bare   = "Import-Module $quotedTools; `$null = Get-BareCompassRun -Id $runId"
     $irm    = "`$null = Invoke-RestMethod -Uri `"`$env:COMPASS_BASE_URL/v1/runs/$runId`" -Headers @{ Authorization = `"Bearer `$env:COMPASS_API_KEY`" }"
 }
 $candidates = [ordered]@{}
@@ -57,7 +60,7 @@ foreach ($name in $commands.Keys) { $command = $commands[$name]; $candidates[$na
 
 Write-Host '  [import] warming up (file cache)'
 foreach ($name in $commands.Keys) { Invoke-Fresh $commands[$name] }
-$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'import' -WarmupRounds 1
+$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'import'
 Remove-Item -Recurse -Force $emptyDir
 
 $median = @{}
@@ -66,6 +69,7 @@ $importRatio = $median[$import] / $median[$exit]
 $getRatio = $median[$get] / $median[$exit]
 $irmRatio = $median[$get] / $median[$irm]
 $emptyRatio = $median[$empty] / $median[$exit]
+$bareRatio = $median[$bare] / $median[$exit]
 $checks = @(
     New-Check -Name 'Import-Module vs exit' -CompassPS (Format-Ms $median[$import]) -Alternative (Format-Ms $median[$exit]) `
         -Value $importRatio -Display (Format-Ratio $importRatio) -Target '<= 1.10x' -Met ($importRatio -le 1.10)
@@ -73,13 +77,15 @@ $checks = @(
         -Value $getRatio -Display (Format-Ratio $getRatio) -Target '<= 1.25x' -Met ($getRatio -le 1.25)
     New-Check -Name 'PowerShell''s floor: importing an empty manifest module vs exit' -CompassPS (Format-Ms $median[$empty]) -Alternative (Format-Ms $median[$exit]) `
         -Value $emptyRatio -Display (Format-Ratio $emptyRatio) -Target 'none (published)' -Met $null
+    New-Check -Name 'The floor of any binary module''s first call: import the bare cmdlet, one GET, vs exit' -CompassPS (Format-Ms $median[$bare]) -Alternative (Format-Ms $median[$exit]) `
+        -Value $bareRatio -Display (Format-Ratio $bareRatio) -Target 'none (published)' -Met $null
     New-Check -Name 'Import, connect, one Get-CompassRun -Id vs one Invoke-RestMethod GET' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$irm]) `
         -Value $irmRatio -Display (Format-Ratio $irmRatio) -Target 'none (published)' -Met $null
 )
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'import'
     title       = '1. Import'
-    description = "Whole-process times (start to exit) of fresh ``pwsh -NoProfile -NonInteractive -c ...`` processes, one untimed warm-up round (the file cache), then $Rounds rounds alternating the commands; medians. The module is imported by the path of the built manifest."
+    description = "Whole-process times (start to exit) of fresh ``pwsh -NoProfile -NonInteractive -c ...`` processes, one untimed run of each first (the file cache), then $Rounds rounds alternating the commands; medians. The module is imported by the path of the built manifest. The bare cmdlet is the benchmarks' own one-cmdlet binary module (bench/CompassPS.Bench.Tools) reading the run through a raw HttpClient: what the first HTTP call of any binary module costs a fresh process, before any of the module's own work."
     candidates  = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] })
     checks      = $checks
 })

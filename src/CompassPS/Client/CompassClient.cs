@@ -183,7 +183,7 @@ namespace CompassPS.Client
                 FailureStage stage;
                 CompassApiException failure;
                 double? retryAfter = null;
-                var clock = Stopwatch.StartNew();
+                var started = Stopwatch.GetTimestamp();
                 using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, options.TimeoutSec)));
@@ -196,7 +196,7 @@ namespace CompassPS.Client
                         {
                             body = await ReadBodyAsync(request, response, deadline.Token).ConfigureAwait(false);
                         }
-                        LogResponse(response, body, clock);
+                        LogResponse(response, body, started);
                         if (IsSuccess(response))
                         {
                             return (response, body);
@@ -410,12 +410,12 @@ namespace CompassPS.Client
             _log.Debug(builder.ToString());
         }
 
-        private void LogResponse(HttpResponseMessage response, byte[]? body, Stopwatch clock)
+        private void LogResponse(HttpResponseMessage response, byte[]? body, long started)
         {
             if (!_log.IsDebugEnabled) return;
             var requestId = RequestIdOf(response);
             _log.Debug(string.Format(CultureInfo.InvariantCulture, "HTTP {0} {1} in {2} ms{3}{4}",
-                (int)response.StatusCode, response.ReasonPhrase, clock.ElapsedMilliseconds,
+                (int)response.StatusCode, response.ReasonPhrase, (Stopwatch.GetTimestamp() - started) * 1000 / Stopwatch.Frequency,
                 body is null ? " (streaming)" : $", {body.Length} bytes",
                 requestId is null ? "" : ", request id " + requestId));
         }

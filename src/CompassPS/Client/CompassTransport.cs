@@ -36,10 +36,14 @@ namespace CompassPS.Client
                 // Each request gets its own deadline (TimeoutSec); streams must not be cut by a client-wide one.
                 Timeout = System.Threading.Timeout.InfiniteTimeSpan,
             };
-            _http.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
-            _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            // Added as plain text: parsed values would be formatted again for every request.
+            _http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
+            _http.DefaultRequestHeaders.TryAddWithoutValidation("Accept", "application/json");
             AuthorizationHeader = new AuthenticationHeaderValue("Bearer", options.ApiKey);
+            _baseUrl = options.BaseUrl.AbsoluteUri.TrimEnd('/');
         }
+
+        private readonly string _baseUrl;
 
         public CompassClientOptions Options { get; }
 
@@ -48,7 +52,7 @@ namespace CompassPS.Client
         internal AuthenticationHeaderValue AuthorizationHeader { get; }
 
         /// <summary>An absolute URL for a path such as "/v1/runs/" (plus an already-escaped query).</summary>
-        internal Uri BuildUri(string pathAndQuery) => new Uri(Options.BaseUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery);
+        internal Uri BuildUri(string pathAndQuery) => new Uri(_baseUrl + pathAndQuery);
 
         public void Dispose() => _http.Dispose();
 
