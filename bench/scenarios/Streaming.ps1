@@ -11,7 +11,7 @@ param(
     [int]$Events = 100000,
     [int]$SmallEvents = 1000,
     [int]$LargeEvents = 1000000,
-    [int]$Rounds = 3
+    [int]$Rounds = 5
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
@@ -49,7 +49,7 @@ $candidates = [ordered]@{
 # Warm-up: one whole untimed pass of each, so that both are timed on optimised (tier-1) code.
 Write-Host '  [streaming] warming up'
 foreach ($name in $candidates.Keys) { & $candidates[$name] }
-$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'streaming'
+$times = Measure-Alternating -Candidates $candidates -Rounds $Rounds -Label 'streaming' -WarmupRounds 1
 foreach ($name in $counted.Keys) {
     if ($counted[$name] -ne $run.Events) { throw "$name counted $($counted[$name]) events; the stream has $($run.Events)" }
 }
@@ -86,7 +86,7 @@ $checks = @(
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'streaming'
     title       = '4. Streaming'
-    description = "Replays of a finished run's event stream (one output.delta event per word of the prompt), $Rounds rounds alternating the candidates in one pwsh; event rates from the medians. Peak memory: a fresh pwsh per run size runs Watch-CompassRun -Id <id> | Measure-Object and reads its own VmHWM (peak resident set) from /proc/self/status."
+    description = "Replays of a finished run's event stream (one output.delta event per word of the prompt), one untimed warm-up round, then $Rounds rounds alternating the candidates in one pwsh; event rates from the medians. Peak memory: a fresh pwsh per run size runs Watch-CompassRun -Id <id> | Measure-Object and reads its own VmHWM (peak resident set) from /proc/self/status."
     candidates  = @(foreach ($name in $times.Keys) { New-CandidateResult -Name $name -Values $times[$name] -Note ('{0:N0} events/s' -f $rate[$name]) }) + @(
         foreach ($size in $memory.Keys) { New-CandidateResult -Name ('Peak working set, {0:N0} events' -f $memory["$size"].Count) -Values @($memory["$size"].PeakMB) -Unit 'MB' })
     checks      = $checks
