@@ -7,7 +7,7 @@ param(
     [Parameter(Mandatory)][string]$ModulePath,
     [Parameter(Mandatory)][string]$ToolsPath,
     [Parameter(Mandatory)][string]$ResultPath,
-    [int]$Rounds = 7
+    [int]$Rounds = 11
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../BenchSupport.psm1')
