@@ -39,6 +39,7 @@ $withSession = 'Invoke-RestMethod -WebSession'
 $raw = 'C# HttpClient loop (the limit)'
 $core = 'CompassPS client core, called from the loop (no cmdlet)'
 $bare = 'A bare cmdlet around the raw HttpClient call (the floor of any cmdlet)'
+$bareObject = 'The bare cmdlet, the answer turned into a PSCustomObject (the floor of any cmdlet returning the run)'
 $coreClient = [CompassPS.Client.CompassClient]::new([CompassPS.Client.CompassTransport]::new(
     [CompassPS.Client.CompassClientOptions]::new([uri]$baseUrl, $env:COMPASS_API_KEY)), $null)
 $none = [Threading.CancellationToken]::None
@@ -51,6 +52,9 @@ $candidates = [ordered]@{
     $core        = { foreach ($id in $ids) { $null = $coreClient.GetRunAsync($id, $none).GetAwaiter().GetResult() } }
     # What any cmdlet pays: PowerShell's command invocation around the raw loop's call, and nothing else.
     $bare        = { foreach ($id in $ids) { $null = Get-BareCompassRun -Id $id } }
+    # The same, returning the run as an object the cheapest way (as ConvertFrom-Json does): what a cmdlet a user
+    # would call instead of Get-CompassRun cannot do without.
+    $bareObject  = { foreach ($id in $ids) { $null = Get-BareCompassRunObject -Id $id } }
 }
 
 # Warm-up: JIT, connection pools and the session's connection, untimed.
@@ -89,6 +93,15 @@ $checks = @(
     New-Check -Name "$Calls reads, Get-CompassRun -Id vs a bare cmdlet around the raw call (the floor of any cmdlet)" -CompassPS (Format-Ms $median[$compass]) -Alternative (Format-Ms $median[$bare]) `
         -Value ($median[$compass] / $median[$bare]) -Display ('{0} the floor' -f (Format-Ratio ($median[$compass] / $median[$bare]))) `
         -Target 'none (published)' -Met $null
+    New-Check -Name "$Calls reads, Get-CompassRun -Id vs the bare cmdlet returning an object (the floor of any cmdlet returning the run)" -CompassPS (Format-Ms $median[$compass]) -Alternative (Format-Ms $median[$bareObject]) `
+        -Value ($median[$compass] / $median[$bareObject]) -Display ('{0} the floor' -f (Format-Ratio ($median[$compass] / $median[$bareObject]))) `
+        -Target 'none (published)' -Met $null
+    New-Check -Name "The most any cmdlet returning the run can reach here: Invoke-RestMethod -WebSession vs the bare cmdlet returning an object" -CompassPS (Format-Ms $median[$bareObject]) -Alternative (Format-Ms $median[$withSession]) `
+        -Value ($median[$withSession] / $median[$bareObject]) -Display ('{0} faster' -f (Format-Ratio ($median[$withSession] / $median[$bareObject]))) `
+        -Target 'none (published)' -Met $null
+    New-Check -Name "The same against plain Invoke-RestMethod" -CompassPS (Format-Ms $median[$bareObject]) -Alternative (Format-Ms $median[$plain]) `
+        -Value ($median[$plain] / $median[$bareObject]) -Display ('{0} faster' -f (Format-Ratio ($median[$plain] / $median[$bareObject]))) `
+        -Target 'none (published)' -Met $null
     New-Check -Name "The most any cmdlet can reach here: Invoke-RestMethod -WebSession vs the bare cmdlet" -CompassPS (Format-Ms $median[$bare]) -Alternative (Format-Ms $median[$withSession]) `
         -Value ($median[$withSession] / $median[$bare]) -Display ('{0} faster' -f (Format-Ratio ($median[$withSession] / $median[$bare]))) `
         -Target 'none (published)' -Met $null
@@ -101,7 +114,7 @@ $candidateResults = @(foreach ($name in $times.Keys) { New-CandidateResult -Name
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'reads'
     title       = '2. Reads'
-    description = "$Calls reads of a run by id in one loop in one pwsh ($DistinctRuns distinct runs, read in turn), one untimed warm-up round, then $Rounds rounds alternating the candidates; medians. The bare cmdlet is a compiled cmdlet that does nothing but the raw loop's call (bench/CompassPS.Bench.Tools/BareGetRunCommand.cs): what PowerShell charges any cmdlet per call, so the rows against it show how far any cmdlet could go on this machine."
+    description = "$Calls reads of a run by id in one loop in one pwsh ($DistinctRuns distinct runs, read in turn), one untimed warm-up round, then $Rounds rounds alternating the candidates; medians. The bare cmdlet is a compiled cmdlet that does nothing but the raw loop's call (bench/CompassPS.Bench.Tools/BareGetRunCommand.cs): what PowerShell charges any cmdlet per call, so the rows against it show how far any cmdlet could go on this machine; the second bare cmdlet also turns the answer into a PSCustomObject the cheapest way, as any cmdlet returning the run must."
     candidates  = $candidateResults
     checks      = $checks
 })
