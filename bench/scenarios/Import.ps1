@@ -50,12 +50,21 @@ $bare = 'pwsh -c "Import-Module <manifest of one bare cmdlet>; one GET"'
 # cmdlet reads the run through a raw HttpClient and does nothing else.
 Set-Content -Path (Join-Path $emptyDir 'Bare.psd1') -Value ("@{ ModuleVersion = '1.0.0'; RootModule = '" + $ToolsPath.Replace("'", "''") + "'; FunctionsToExport = @(); CmdletsToExport = @('Get-BareCompassRun'); VariablesToExport = @(); AliasesToExport = @() }")
 $quotedBare = "'" + (Join-Path $emptyDir 'Bare.psd1').Replace("'", "''") + "'"
+# The same bare module carrying CompassPS's views: PowerShell rebuilds its whole format database when a module
+# brings any, which no module with views avoids.
+$viewsDir = Join-Path $emptyDir 'views'
+New-Item -ItemType Directory -Force $viewsDir | Out-Null
+$formatFiles = @(Get-ChildItem -Path (Split-Path $ModulePath) -Filter '*.format.ps1xml' | Copy-Item -Destination $viewsDir -PassThru | ForEach-Object { "'" + $_.Name + "'" })
+Set-Content -Path (Join-Path $viewsDir 'BareViews.psd1') -Value ("@{ ModuleVersion = '1.0.0'; RootModule = '" + $ToolsPath.Replace("'", "''") + "'; FormatsToProcess = @(" + ($formatFiles -join ', ') + "); FunctionsToExport = @(); CmdletsToExport = @('Get-BareCompassRun'); VariablesToExport = @(); AliasesToExport = @() }")
+$quotedBareViews = "'" + (Join-Path $viewsDir 'BareViews.psd1').Replace("'", "''") + "'"
+$bareViews = 'pwsh -c "Import-Module <the same with CompassPS''s views>; one GET"'
 $commands = [ordered]@{
     $exit   = 'exit'
     $empty  = "Import-Module $quotedEmpty"
     $import = "Import-Module $quotedModule"
     $get    = "Import-Module $quotedModule; Connect-Compass; `$null = Get-CompassRun -Id $runId"
     $bare   = "Import-Module $quotedBare; `$null = Get-BareCompassRun -Id $runId"
+    $bareViews = "Import-Module $quotedBareViews; `$null = Get-BareCompassRun -Id $runId"
     $irm    = "`$null = Invoke-RestMethod -Uri `"`$env:COMPASS_BASE_URL/v1/runs/$runId`" -Headers @{ Authorization = `"Bearer `$env:COMPASS_API_KEY`" }"
 }
 $candidates = [ordered]@{}
@@ -73,6 +82,7 @@ $getRatio = $median[$get] / $median[$exit]
 $irmRatio = $median[$get] / $median[$irm]
 $emptyRatio = $median[$empty] / $median[$exit]
 $bareRatio = $median[$bare] / $median[$exit]
+$bareViewsRatio = $median[$bareViews] / $median[$exit]
 $checks = @(
     New-Check -Name 'Import-Module vs exit' -CompassPS (Format-Ms $median[$import]) -Alternative (Format-Ms $median[$exit]) `
         -Value $importRatio -Display (Format-Ratio $importRatio) -Target '<= 1.10x' -Met ($importRatio -le 1.10)
@@ -82,6 +92,8 @@ $checks = @(
         -Value $emptyRatio -Display (Format-Ratio $emptyRatio) -Target 'none (published)' -Met $null
     New-Check -Name 'The floor of the second target: a manifest module of one bare cmdlet, imported, one GET, vs exit' -CompassPS (Format-Ms $median[$bare]) -Alternative (Format-Ms $median[$exit]) `
         -Value $bareRatio -Display (Format-Ratio $bareRatio) -Target 'none (published)' -Met $null
+    New-Check -Name 'The same floor for a module with CompassPS''s views: the bare module with its five format files, vs exit' -CompassPS (Format-Ms $median[$bareViews]) -Alternative (Format-Ms $median[$exit]) `
+        -Value $bareViewsRatio -Display (Format-Ratio $bareViewsRatio) -Target 'none (published)' -Met $null
     New-Check -Name 'Import, connect, one Get-CompassRun -Id vs one Invoke-RestMethod GET' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$irm]) `
         -Value $irmRatio -Display (Format-Ratio $irmRatio) -Target 'none (published)' -Met $null
 )
