@@ -9,7 +9,8 @@
       Demo     starts a local server, dispatches a run and streams it live, then stops the server
       Serve    runs the local server in the foreground (extra arguments go to the server)
       Bench    runs the benchmarks side by side with the alternatives; writes docs/benchmarks.md
-      Package  zips the built module into out/CompassPS.<version>.zip
+      Package  writes out/packages: CompassPS.<version>.nupkg (for a PowerShell repository) and CompassPS.zip
+               (for Azure Automation)
       Clean    removes every build output
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
@@ -52,6 +53,8 @@ $ToolsPkgs    = Join-Path $Root '.tools/packages'
 $Manifest     = Import-PowerShellDataFile (Join-Path $Root 'CompassPS.psd1')
 $Version      = $Manifest.ModuleVersion
 $PesterVersion = '5.7.1'
+# The compatibility smoke suite's PowerShell: the 7.6 patch that dotnet-tools.json does not pin.
+$SmokePwshVersion = '7.6.10'
 
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
@@ -64,20 +67,31 @@ $env:COMPASSPS_SERVER_DLL = Join-Path $ServerDir 'compass-local.dll'
 $env:COMPASSPS_MODULE = Join-Path $ModuleDir 'CompassPS.psd1'
 
 # A fresh pwsh for anything that imports the binary module: a loaded assembly cannot be reloaded in-process.
+# -Pwsh runs another PowerShell 7 (its pwsh executable or pwsh.dll) instead of this one.
 function Invoke-ChildPwsh {
-    param([Parameter(Mandatory)][string[]]$Arguments)
-    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
-    if (Test-Path $pwshDll) { & ([Environment]::ProcessPath) $pwshDll -NoProfile -NonInteractive @Arguments }
+    param([Parameter(Mandatory)][string[]]$Arguments, [string]$Pwsh)
+    if ($Pwsh -like '*.dll') { & dotnet $Pwsh -NoProfile -NonInteractive @Arguments }
+    elseif ($Pwsh) { & $Pwsh -NoProfile -NonInteractive @Arguments }
+    elseif (Test-Path (Join-Path $PSHOME 'pwsh.dll')) { & ([Environment]::ProcessPath) (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @Arguments }
     else { & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive @Arguments }
 }
 
+# The module folder, as users install it (docs/architecture.md, "Loading on every host"):
+#   CompassPS.psd1, CompassPS.psm1 (picks the build for the running edition), views, LICENSE, en-US/ (help)
+#   Core/     the net8.0 build for PowerShell 7.4+: CompassPS.dll and nothing else
+#   Desktop/  the netstandard2.0 build for Windows PowerShell 5.1, with the dependencies it binds to itself
 function Invoke-Build {
     Write-Host "Building CompassPS $Version ($Configuration)"
     dotnet build (Join-Path $Root 'CompassPS.sln') @DotnetPathArgs -c $Configuration -nologo -v:q -clp:NoSummary | Out-Host
     if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
-    dotnet publish (Join-Path $Root 'src/CompassPS/CompassPS.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ModuleDir -nologo -v:q | Out-Host
+    $moduleProject = Join-Path $Root 'src/CompassPS/CompassPS.csproj'
+    foreach ($build in @{ Framework = 'net8.0'; Folder = 'Core' }, @{ Framework = 'netstandard2.0'; Folder = 'Desktop' }) {
+        dotnet publish $moduleProject @DotnetPathArgs -c $Configuration -f $build.Framework --no-build -o (Join-Path $ModuleDir $build.Folder) -nologo -v:q | Out-Host
+    }
     # Only the assemblies the module needs at run time; no symbols or deps file in the shipped folder.
     Get-ChildItem $ModuleDir -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
+    Copy-Item (Join-Path $Root 'src/CompassPS/CompassPS.psm1'), (Join-Path $Root 'src/CompassPS/*.format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleDir
+    Write-ModuleManifest -Destination (Join-Path $ModuleDir 'CompassPS.psd1')
     if (Test-Path $ServerDir) { Remove-Item $ServerDir -Recurse -Force }
     dotnet publish (Join-Path $Root 'src/CompassPS.LocalServer/CompassPS.LocalServer.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ServerDir -nologo -v:q | Out-Host
     $helpScript = Join-Path $Root 'build/New-CompassHelp.ps1'
@@ -88,13 +102,85 @@ function Invoke-Build {
     Write-Host "Module laid out in $ModuleDir; local server in $ServerDir"
 }
 
-function Get-PesterModulePath {
-    $psd1 = Join-Path $ToolsPkgs "pester/$PesterVersion/tools/Pester.psd1"
-    if (-not (Test-Path $psd1)) {
+# The shipped manifest is the repository's, with this version's release notes from CHANGELOG.md, so that
+# Install-PSResource and the gallery pages show what changed.
+function Write-ModuleManifest {
+    param([Parameter(Mandatory)][string]$Destination)
+    $text = Get-Content -Raw (Join-Path $Root 'CompassPS.psd1')
+    $notes = Get-ReleaseNotes
+    $quoted = "'" + $notes.Replace("'", "''") + "'"
+    $pattern = "(?m)^(\s*ReleaseNotes\s*=\s*)'(?:[^']|'')*'"
+    if ($text -notmatch $pattern) { throw 'CompassPS.psd1 has no ReleaseNotes entry under PrivateData.PSData' }
+    $text = [regex]::Replace($text, $pattern, { param($m) $m.Groups[1].Value + $quoted })
+    Set-Content -Path $Destination -Value $text -Encoding utf8 -NoNewline
+}
+
+# The section of CHANGELOG.md headed with this version ("## 0.2.0 - ..."), up to the next version's heading.
+function Get-ReleaseNotes {
+    $changelog = Get-Content -Raw (Join-Path $Root 'CHANGELOG.md')
+    $match = [regex]::Match($changelog, "(?ms)^## \[?$([regex]::Escape($Version))\]?[^\n]*\n(.*?)(?=^## |\z)")
+    if (-not $match.Success) { throw "CHANGELOG.md has no section for version $Version" }
+    $match.Groups[1].Value.Trim()
+}
+
+# out/packages: CompassPS.<version>.nupkg for a PowerShell repository (Publish-PSResource / Install-PSResource)
+# and CompassPS.zip for Azure Automation (the module folder at the root of a zip named for the module).
+function Invoke-Package {
+    $packages = Join-Path $OutDir 'packages'
+    New-Item -ItemType Directory -Force $packages | Out-Null
+    Get-ChildItem $packages -Filter 'CompassPS.*' -File | Remove-Item -Force
+    Compress-PSResource -Path $ModuleDir -DestinationPath $packages
+    $nupkg = Join-Path $packages "CompassPS.$Version.nupkg"
+    if (-not (Test-Path $nupkg)) { throw "Compress-PSResource wrote no $nupkg" }
+    $zip = Join-Path $packages 'CompassPS.zip'
+    Compress-Archive -Path $ModuleDir -DestinationPath $zip -Force
+    Write-Host "Packaged $nupkg and $zip"
+}
+
+# Tools the tests need, by name from NuGet into .tools/packages (build/tools.csproj): Pester, and the .NET Framework
+# 4.6.2 reference assemblies that the Windows PowerShell check reads.
+function Restore-TestTools {
+    $pester = Join-Path $ToolsPkgs "pester/$PesterVersion/tools/Pester.psd1"
+    $netFramework = Join-Path $ToolsPkgs 'microsoft.netframework.referenceassemblies.net462'
+    if (-not (Test-Path $pester) -or -not (Test-Path $netFramework)) {
         dotnet restore (Join-Path $Root 'build/tools.csproj') --packages $ToolsPkgs -nologo -v:q "-p:PesterVersion=$PesterVersion" | Out-Host
     }
-    if (-not (Test-Path $psd1)) { throw "Pester $PesterVersion was not found at $psd1" }
-    $psd1
+    if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not found at $pester" }
+    $pester
+}
+
+# The second PowerShell 7.6 patch the compatibility smoke suite runs on (the full suite runs on the one in
+# dotnet-tools.json), installed as a dotnet tool into .tools. Returns the path of its pwsh.dll.
+function Install-SmokePwsh {
+    $toolPath = Join-Path $Root ".tools/pwsh-$SmokePwshVersion"
+    $platform = if ($IsWindows) { 'win' } else { 'unix' }
+    $find = { Get-ChildItem $toolPath -Recurse -Force -Filter pwsh.dll -ErrorAction SilentlyContinue | Where-Object { $_.Directory.Name -eq $platform } | Select-Object -First 1 }
+    $dll = & $find
+    if (-not $dll) {
+        dotnet tool install PowerShell --version $SmokePwshVersion --tool-path $toolPath | Out-Host
+        $dll = & $find
+    }
+    if (-not $dll) { throw "PowerShell $SmokePwshVersion was not installed into $toolPath" }
+    $dll.FullName
+}
+
+# Where dotnet build put a project's output (bin/ next to it, or under --artifacts-path when one is given).
+function Get-ProjectOutput {
+    param([Parameter(Mandatory)][string]$Project, [Parameter(Mandatory)][string]$Framework)
+    if ($ArtifactsPath) { return Join-Path $ArtifactsPath "bin/$Project/$($Configuration.ToLowerInvariant())" }
+    $folder = Get-ChildItem (Join-Path $Root 'tests/compat') -Directory -Filter $Project | Select-Object -First 1
+    Join-Path $folder.FullName "bin/$Configuration/$Framework"
+}
+
+# The compatibility suite's hosts and neighbour modules (tests/compat/README.md), handed to Pester's process.
+function Set-CompatibilityEnvironment {
+    $env:COMPASSPS_SMOKE_PWSH = Install-SmokePwsh
+    $env:COMPASSPS_OLD_PATCH_HOST = Join-Path (Get-ProjectOutput 'OldPatchHost' 'net10.0') 'OldPatchHost.dll'
+    $env:COMPASSPS_NEIGHBOUR_LOWER = Join-Path (Get-ProjectOutput 'Neighbour.Lower' 'netstandard2.0') 'Neighbour.Lower.dll'
+    $env:COMPASSPS_NEIGHBOUR_HIGHER = Join-Path (Get-ProjectOutput 'Neighbour.Higher' 'net8.0') 'Neighbour.Higher.dll'
+    $env:COMPASSPS_NEIGHBOUR_HIGHER_ENGINE = Get-ProjectOutput 'Neighbour.Higher.Engine' 'netstandard2.0'
+    $env:COMPASSPS_PACKAGES = Join-Path $OutDir 'packages'
+    $env:COMPASSPS_TOOL_PACKAGES = $ToolsPkgs
 }
 
 function Invoke-XunitTests {
@@ -121,12 +207,14 @@ function Invoke-XunitTests {
 }
 
 function Invoke-PesterTests {
-    $pester = Get-PesterModulePath
+    $pester = Restore-TestTools
+    Set-CompatibilityEnvironment
     $summary = Join-Path $ResultsDir 'pester-summary.json'
     Remove-Item $summary -ErrorAction SilentlyContinue
     $runner = Join-Path $Root 'build/Invoke-PesterSuite.ps1'
     $PSNativeCommandUseErrorActionPreference = $false
-    Invoke-ChildPwsh -Arguments @('-File', $runner, '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
+    # COMPASSPS_PESTER_PWSH runs the suites under another PowerShell 7 (the workflow's PowerShell 7.4 row).
+    Invoke-ChildPwsh -Pwsh $env:COMPASSPS_PESTER_PWSH -Arguments @('-File', $runner, '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
         '-TestDirectory', (Join-Path $Root 'tests/pester'), '-ResultsDirectory', $ResultsDir, '-Filter', ($PesterFilter -join ',')) | Out-Host
     $PSNativeCommandUseErrorActionPreference = $true
     if (-not (Test-Path $summary)) {
@@ -147,6 +235,7 @@ switch ($Task) {
     'Test' {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         Invoke-Build
+        Invoke-Package
         New-Item -ItemType Directory -Force $ResultsDir | Out-Null
         $x = Invoke-XunitTests
         $p = Invoke-PesterTests
@@ -181,8 +270,6 @@ switch ($Task) {
     }
     'Package' {
         Invoke-Build
-        $zip = Join-Path $OutDir "CompassPS.$Version.zip"
-        Compress-Archive -Path (Join-Path $ModuleDir '*') -DestinationPath $zip -Force
-        Write-Host "Packaged $zip"
+        Invoke-Package
     }
 }

@@ -3,13 +3,21 @@ using System.Management.Automation.Runspaces;
 
 namespace CompassPS.Tests;
 
-/// <summary>A PowerShell runspace in this process with the built module imported from the test's output folder.</summary>
+/// <summary>
+/// A PowerShell runspace in this process with the module's assembly (the net8.0 build, which the test project
+/// references) and its views imported from the test's output folder. The shipped manifest and its loader are
+/// exercised by the Pester suites, which import the laid-out module.
+/// </summary>
 internal static class CmdletHost
 {
     public static PowerShell Create()
     {
         var state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(new[] { Path.Combine(AppContext.BaseDirectory, "CompassPS.psd1") });
+        state.ImportPSModule(new[] { Path.Combine(AppContext.BaseDirectory, "CompassPS.dll") });
+        foreach (var view in Directory.GetFiles(AppContext.BaseDirectory, "CompassPS*.format.ps1xml"))
+        {
+            state.Formats.Add(new SessionStateFormatEntry(view));
+        }
         var runspace = RunspaceFactory.CreateRunspace(state);
         runspace.Open();
         var ps = PowerShell.Create();

@@ -46,16 +46,18 @@ function Get-ChildPwshCommand {
 }
 
 # Runs pwsh in a child process and returns its exit code, its whole output (stdout and stderr) and the chunks of
-# stdout with the time each arrived, to check that output arrived progressively.
+# stdout with the time each arrived, to check that output arrived progressively. -HostCommand runs another host
+# instead (its executable and leading arguments, e.g. 'dotnet', '<another pwsh.dll>', '-NoProfile'), as given.
 function Invoke-ChildPwsh {
     param(
         [Parameter(Mandatory)][string[]]$Arguments,
         [hashtable]$Environment = @{},
-        [int]$TimeoutSec = 120
+        [int]$TimeoutSec = 120,
+        [string[]]$HostCommand
     )
-    $command = Get-ChildPwshCommand
+    $command = if ($HostCommand) { $HostCommand } else { @(Get-ChildPwshCommand) + @('-NoProfile', '-NonInteractive') }
     $psi = [System.Diagnostics.ProcessStartInfo]::new($command[0])
-    foreach ($a in @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $Arguments) { $psi.ArgumentList.Add($a) }
+    foreach ($a in @($command | Select-Object -Skip 1) + $Arguments) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $psi.UseShellExecute = $false

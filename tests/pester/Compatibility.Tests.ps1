@@ -1,0 +1,201 @@
+# Loading on every host, next to any other module (issue 10; docs/architecture.md, "Loading on every host").
+# The rows of the supported matrix that run here: PowerShell 7.6.9 (the whole suite), 7.6.10 (this smoke suite), a
+# 7.6 host whose own Microsoft.Bcl.AsyncInterfaces is older than the newest (the failure users hit before), modules
+# carrying lower and higher versions of the same dependencies imported before and after CompassPS, and the half of
+# the Windows PowerShell 5.1 promise that can be checked off Windows: every reference of every shipped assembly is
+# met. Windows PowerShell 5.1 and PowerShell 7.4 themselves run in .github/workflows/compatibility.yml.
+
+BeforeDiscovery {
+    # The other hosts the scenario runs on: PowerShell 7.6.10 always (build.ps1 installs it); Windows PowerShell 5.1
+    # wherever it exists (the Windows rows of .github/workflows/compatibility.yml); and any pwsh.dll or pwsh listed in
+    # COMPASSPS_EXTRA_PWSH (';'-separated: the workflow's PowerShell 7.4 row).
+    $script:SmokeHosts = @(@{ Name = 'PowerShell 7.6.10'; Command = @('dotnet', $env:COMPASSPS_SMOKE_PWSH, '-NoProfile', '-NonInteractive'); Edition = 'Core 7.6.10' })
+    $windowsPowerShell = if ($IsWindows) { Get-Command powershell.exe -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1 }
+    if ($windowsPowerShell) {
+        $SmokeHosts += @{ Name = 'Windows PowerShell 5.1'; Command = @($windowsPowerShell.Source, '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass'); Edition = 'Desktop 5.1*' }
+    }
+    foreach ($extra in "$env:COMPASSPS_EXTRA_PWSH" -split ';' | Where-Object { $_ }) {
+        $command = if ($extra -like '*.dll') { @('dotnet', $extra) } else { @($extra) }
+        $SmokeHosts += @{ Name = "PowerShell at $extra"; Command = $command + @('-NoProfile', '-NonInteractive'); Edition = 'Core *' }
+    }
+    $script:Neighbours = @(
+        @{ Kind = 'lower'; Order = 'Before' }, @{ Kind = 'lower'; Order = 'After' },
+        @{ Kind = 'higher'; Order = 'Before' }, @{ Kind = 'higher'; Order = 'After' }
+    )
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    $script:Root = Get-CompassTestRoot
+    $script:ModulePath = Get-CompassTestModulePath
+    $script:ModuleDir = Split-Path $ModulePath
+    $script:Scenario = Join-Path $Root 'tests/compat/Invoke-CompatScenario.ps1'
+    $script:Server = Start-CompassTestServer -ArgumentList @('--delay-scale', '0.2')
+
+    # name=value lines of the scenario's output as a hashtable.
+    function ConvertFrom-ScenarioOutput([string]$Text) {
+        $values = @{}
+        foreach ($line in $Text -split '\r?\n') {
+            if ($line -match '^(\w+)=(.*)$') { $values[$Matches[1]] = $Matches[2] }
+        }
+        $values
+    }
+
+    # The scenario's promise: the module's main job done end to end.
+    function Assert-ScenarioWorked($Result, $Values) {
+        $Result.ExitCode | Should -Be 0 -Because ($Result.Output + $Result.Errors)
+        [int]$Values.commands | Should -BeGreaterThan 30
+        $Values.dispatched | Should -Match '^[0-9a-f-]{36}$'
+        [int]$Values.streamed | Should -BeGreaterThan 2 -Because 'the run''s events arrive on the stream'
+        $Values.streamtypes | Should -Match 'run\.completed'
+        $Values.waited | Should -Be 'completed'
+        [int]$Values.listed | Should -BeGreaterThan 0
+    }
+
+    # Every assembly reference in a file, with its version (System.Reflection.Metadata, no loading).
+    function Get-AssemblyReference([string]$Path) {
+        $stream = [System.IO.File]::OpenRead($Path)
+        try {
+            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+            $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+            foreach ($handle in $metadata.AssemblyReferences) {
+                $reference = $metadata.GetAssemblyReference($handle)
+                [pscustomobject]@{ Name = $metadata.GetString($reference.Name); Version = $reference.Version }
+            }
+        }
+        finally { $stream.Dispose() }
+    }
+
+    # The names of the types an assembly defines (System.Reflection.Metadata, no loading).
+    function Get-DefinedTypeName([string]$Path) {
+        $stream = [System.IO.File]::OpenRead($Path)
+        try {
+            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+            $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+            foreach ($handle in $metadata.TypeDefinitions) { $metadata.GetString($metadata.GetTypeDefinition($handle).Name) }
+        }
+        finally { $stream.Dispose() }
+    }
+
+    # Name -> version of every assembly in the given folders.
+    function Get-AssemblyVersionMap([string[]]$Folder) {
+        $map = @{}
+        foreach ($file in Get-ChildItem $Folder -Filter *.dll -File -ErrorAction SilentlyContinue) {
+            try { $name = [System.Reflection.AssemblyName]::GetAssemblyName($file.FullName) }
+            catch [System.BadImageFormatException] { continue }   # a native image: no assembly to bind to
+            if (-not $map.ContainsKey($name.Name) -or $map[$name.Name] -lt $name.Version) { $map[$name.Name] = $name.Version }
+        }
+        $map
+    }
+}
+
+AfterAll {
+    Stop-CompassTestServer $Server
+}
+
+Describe 'a PowerShell 7.6 host with an older Microsoft.Bcl.AsyncInterfaces than the newest 7.6 patch' {
+    BeforeAll {
+        $hostDll = $env:COMPASSPS_OLD_PATCH_HOST
+        $script:Result = Invoke-ChildPwsh -HostCommand @('dotnet', $hostDll) `
+            -Arguments @($Scenario, 'ModulePath', $ModulePath, 'BaseUrl', $Server.BaseUrl) -TimeoutSec 120
+        $script:Values = ConvertFrom-ScenarioOutput $Result.Output
+    }
+
+    It 'is the host users hit the load failure on: its Microsoft.Bcl.AsyncInterfaces is 10.0.0.0' {
+        $Values.hostbcl | Should -Be '10.0.0.0' -Because ($Result.Output + $Result.Errors)
+    }
+
+    It 'imports the module, dispatches, streams, waits for and lists runs' {
+        Assert-ScenarioWorked $Result $Values
+    }
+
+    It 'runs the Core build on the host''s own System.Text.Json' {
+        $Values.module | Should -Match '[\\/]Core[\\/]CompassPS\.dll$'
+        $Values.json | Should -Match '^8\.0\.0\.0 -> 10\.'
+    }
+}
+
+Describe '<Name> (smoke: the full suite runs on PowerShell 7.6.9)' -ForEach $SmokeHosts {
+    BeforeAll {
+        $script:Result = Invoke-ChildPwsh -HostCommand $Command `
+            -Arguments @('-File', $Scenario, '-ModulePath', $ModulePath, '-BaseUrl', $Server.BaseUrl) -TimeoutSec 120
+        $script:Values = ConvertFrom-ScenarioOutput $Result.Output
+    }
+
+    It 'is the host it says' {
+        $Values.edition | Should -BeLike $Edition -Because ($Result.Output + $Result.Errors)
+    }
+
+    It 'imports the module, dispatches, streams, waits for and lists runs' {
+        Assert-ScenarioWorked $Result $Values
+    }
+
+    It 'runs the build made for its edition' {
+        $folder = if ($Values.edition -like 'Desktop*') { 'Desktop' } else { 'Core' }
+        $Values.module | Should -Match "[\\/]$folder[\\/]CompassPS\.dll$"
+    }
+}
+
+Describe 'next to a module that carries <Kind> versions of the same dependencies, imported <Order> CompassPS' -ForEach $Neighbours {
+    BeforeAll {
+        $arguments = @('-File', $Scenario, '-ModulePath', $ModulePath, '-BaseUrl', $Server.BaseUrl, '-NeighbourOrder', $Order)
+        if ($Kind -eq 'lower') { $arguments += @('-NeighbourPath', $env:COMPASSPS_NEIGHBOUR_LOWER) }
+        else { $arguments += @('-NeighbourPath', $env:COMPASSPS_NEIGHBOUR_HIGHER, '-NeighbourEngine', $env:COMPASSPS_NEIGHBOUR_HIGHER_ENGINE) }
+        $script:Result = Invoke-ChildPwsh -Arguments $arguments -TimeoutSec 120
+        $script:Values = ConvertFrom-ScenarioOutput $Result.Output
+    }
+
+    It 'CompassPS keeps working' {
+        Assert-ScenarioWorked $Result $Values
+    }
+
+    It 'the other module keeps working, on the versions it brought or the host gave it' {
+        $Values.neighbour | Should -Match "^$Kind;answer=42;events=ping:one,message:two;" -Because ($Result.Output + $Result.Errors)
+        if ($Kind -eq 'higher') { $Values.neighbour | Should -Match 'stj=11\.0\.0\.0;sse=11\.0\.0\.0;bcl=11\.0\.0\.0' }
+    }
+}
+
+Describe 'the shipped module folder' {
+    It 'ships nothing with the PowerShell 7 build but CompassPS.dll' {
+        @(Get-ChildItem (Join-Path $ModuleDir 'Core') -Filter *.dll -File).Name | Should -Be @('CompassPS.dll')
+    }
+
+    It 'references from the PowerShell 7 build only what .NET 8 (PowerShell 7.4) carries, at .NET 8''s versions or lower' {
+        $packages = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+        $refPack = Get-ChildItem (Join-Path $packages.Trim() 'microsoft.netcore.app.ref') -Directory -Filter '8.*' |
+            Sort-Object { [version]$_.Name } | Select-Object -Last 1
+        $refPack | Should -Not -BeNullOrEmpty -Because 'building the net8.0 target restores .NET 8''s reference pack'
+        $net8 = Get-AssemblyVersionMap (Join-Path $refPack.FullName 'ref/net8.0')
+        $unmet = foreach ($reference in Get-AssemblyReference (Join-Path $ModuleDir 'Core/CompassPS.dll')) {
+            if ($reference.Name -eq 'System.Management.Automation') { continue }   # the host itself
+            if (-not $net8.ContainsKey($reference.Name) -or $net8[$reference.Name] -lt $reference.Version) { "$($reference.Name) $($reference.Version)" }
+        }
+        $unmet | Should -BeNullOrEmpty
+    }
+
+    It 'meets every reference of every Windows PowerShell assembly by a shipped file, .NET Framework 4.6.2 or netstandard' {
+        $desktop = Join-Path $ModuleDir 'Desktop'
+        $framework = Join-Path $env:COMPASSPS_TOOL_PACKAGES 'microsoft.netframework.referenceassemblies.net462/1.0.3/build/.NETFramework/v4.6.2'
+        Test-Path (Join-Path $framework 'mscorlib.dll') | Should -BeTrue -Because 'build/tools.csproj restores the 4.6.2 reference assemblies'
+        $net462 = Get-AssemblyVersionMap @($framework, (Join-Path $framework 'Facades'))
+        $shipped = Get-AssemblyVersionMap $desktop
+        $checked = 0
+        $unmet = foreach ($file in Get-ChildItem $desktop -Filter *.dll -File) {
+            foreach ($reference in Get-AssemblyReference $file.FullName) {
+                $checked++
+                if ($reference.Name -eq 'System.Management.Automation') { continue }   # Windows PowerShell itself
+                if ($reference.Name -eq 'netstandard' -and $reference.Version -le [version]'2.0.0.0') { continue }
+                if ($shipped.ContainsKey($reference.Name) -and $shipped[$reference.Name] -ge $reference.Version) { continue }
+                if ($net462.ContainsKey($reference.Name) -and $net462[$reference.Name] -ge $reference.Version) { continue }
+                "$($file.Name) -> $($reference.Name) $($reference.Version)"
+            }
+        }
+        $checked | Should -BeGreaterThan 20
+        $unmet | Should -BeNullOrEmpty
+    }
+
+    It 'binds the Windows PowerShell build''s dependencies to its own folder (the resolver is in the Desktop build only)' {
+        Get-DefinedTypeName (Join-Path $ModuleDir 'Desktop/CompassPS.dll') | Should -Contain 'DesktopDependencyResolver'
+        Get-DefinedTypeName (Join-Path $ModuleDir 'Core/CompassPS.dll') | Should -Not -Contain 'DesktopDependencyResolver' 
+    }
+}
