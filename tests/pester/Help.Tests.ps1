@@ -113,7 +113,9 @@ Describe 'Module manifest' {
     BeforeAll {
         $manifest = Import-PowerShellDataFile $modulePath
         $module = Get-Module CompassPS
-        $defined = @(foreach ($type in $module.ImplementingAssembly.GetExportedTypes()) {
+        # The root module is the loader script; the cmdlets live in the build it imported for this edition.
+        $assembly = (Get-Command -Module CompassPS -CommandType Cmdlet | Select-Object -First 1).ImplementingType.Assembly
+        $defined = @(foreach ($type in $assembly.GetExportedTypes()) {
                 $attribute = [System.Attribute]::GetCustomAttribute($type, [System.Management.Automation.CmdletAttribute])
                 if ($attribute -and -not $type.IsAbstract) { "$($attribute.VerbName)-$($attribute.NounName)" }
             })
