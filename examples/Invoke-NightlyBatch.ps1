@@ -55,7 +55,7 @@
         COMPASS_API_KEY     the project key
         COMPASS_PROJECT_ID  optional
     With a SecretManagement vault instead, connect first and this script uses that connection:
-        Connect-Compass -BaseUrl $url -ApiKey (Get-Secret -Name CompassKey)
+        Connect-Compass -BaseUrl $url -SecretName CompassKey
     See: Get-Help about_CompassPS
 #>
 #requires -Version 5.1
