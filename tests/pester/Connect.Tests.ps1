@@ -207,6 +207,24 @@ Describe 'Connect-Compass reads the official CLI''s profiles' {
         (Get-CompassContext).ProjectId | Should -Be 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'
     }
 
+    It 'COMPASS_PROFILE alone connects every cmdlet, with no Connect-Compass, as it does the CLI' {
+        $null = Set-ProfilesFile (@{ profiles = @{ ci = @{ base_url = $Server.BaseUrl; api_key = $Server.OtherKey } } } | ConvertTo-Json -Depth 5)
+        Get-CompassContext | Should -BeNullOrEmpty
+
+        $env:COMPASS_PROFILE = 'ci'
+        $context = Get-CompassContext
+        $context.Source | Should -Be 'Environment'
+        $context.ProfileName | Should -Be 'ci'
+        # The other project's key sees none of the default project's seeded deployments.
+        @(Get-CompassDeployment).Count | Should -Be 0
+        $env:COMPASS_API_KEY = $Server.ProjectKey
+        @(Get-CompassDeployment).Name | Should -Contain 'demo-research' -Because 'the environment''s key comes before the profile''s'
+
+        $env:COMPASS_PROFILE = 'missing'
+        Remove-Item env:COMPASS_API_KEY
+        { Get-CompassRun -First 1 -ErrorAction Stop } | Should -Throw -ErrorId 'CompassPS.InvalidInput,*' -ExpectedMessage "*'missing' (COMPASS_PROFILE)*"
+    }
+
     It 'warns, as ssh does, when others can read the file, and not when it is 0600' -Skip:$IsWindows {
         $json = @{ profiles = @{ p = @{ base_url = $Server.BaseUrl; api_key = $Server.ProjectKey } } } | ConvertTo-Json -Depth 5
         $file = Set-ProfilesFile $json '644'
