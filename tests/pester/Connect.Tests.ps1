@@ -278,6 +278,50 @@ Describe 'Connect-Compass -SecretName' {
     }
 }
 
+Describe 'Connect-Compass -SecretName through a stand-in of the SecretManagement module' {
+    # Microsoft.PowerShell.SecretManagement is not available to this build (see docs/reliability.md), so this checks
+    # Connect-Compass's side of the contract against a module of that name whose Get-Secret behaves as the real one
+    # does: -Name and -Vault, a SecureString for string secrets, a PSCredential or Hashtable as stored, and a
+    # non-terminating error naming the secret when there is none.
+    It 'reads SecureString and PSCredential secrets from the named vault, and names the secret when it cannot be used' {
+        $modules = New-Item -ItemType Directory (Join-Path $TestDrive 'standin/Microsoft.PowerShell.SecretManagement') -Force
+        Set-Content (Join-Path $modules 'Microsoft.PowerShell.SecretManagement.psm1') @'
+$script:Vaults = @{
+    Store = @{
+        CompassKey  = ConvertTo-SecureString $env:STANDIN_ADMIN_KEY -AsPlainText -Force
+        CompassCred = [pscredential]::new('ci', (ConvertTo-SecureString $env:STANDIN_OTHER_KEY -AsPlainText -Force))
+        Settings    = @{ url = 'x' }
+    }
+}
+function Get-Secret {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Name, [string]$Vault, [switch]$AsPlainText)
+    foreach ($v in $script:Vaults.Keys) {
+        if ($Vault -and $v -ne $Vault) { continue }
+        if ($script:Vaults[$v].ContainsKey($Name)) { return $script:Vaults[$v][$Name] }
+    }
+    Write-Error -Message "The secret $Name was not found." -ErrorId 'GetSecretNotFound' -Category ObjectNotFound
+}
+Export-ModuleMember -Function Get-Secret
+'@
+        $script = "Import-Module '$ModulePath'; " +
+        "Connect-Compass -BaseUrl '$($Server.BaseUrl)' -SecretName CompassKey -Vault Store 6>`$null; 'KEY1=' + (Get-CompassContext).KeyName; " +
+        "Connect-Compass -BaseUrl '$($Server.BaseUrl)' -SecretName CompassCred 6>`$null; 'KEY2=' + (Get-CompassContext).KeyName; " +
+        "foreach (`$n in 'Settings', 'Nothing') { Connect-Compass -BaseUrl '$($Server.BaseUrl)' -SecretName `$n -Vault Store -ErrorAction SilentlyContinue -ErrorVariable e; 'ERR=' + `$e[0].FullyQualifiedErrorId + ' ' + `$e[0].Exception.Message }; " +
+        "'STILL=' + (Get-CompassContext).KeyName"
+        $result = Invoke-ChildPwsh -Arguments @('-Command', $script) -Environment @{
+            PSModulePath = (Join-Path $TestDrive 'standin') + [IO.Path]::PathSeparator + (Split-Path (Split-Path $ModulePath))
+            STANDIN_ADMIN_KEY = $Server.AdminKey; STANDIN_OTHER_KEY = $Server.OtherKey; COMPASS_API_KEY = ''
+        }
+        $result.Output | Should -BeLike '*KEY1=admin*' -Because $result.Errors
+        $result.Output | Should -BeLike '*KEY2=other*'
+        $result.Output | Should -BeLike "*ERR=CompassPS.SecretUnavailable,* secret 'Settings' in vault 'Store': it is a Hashtable*"
+        $result.Output | Should -BeLike "*ERR=CompassPS.SecretUnavailable,* secret 'Nothing' in vault 'Store': The secret Nothing was not found.*"
+        $result.Output | Should -BeLike '*STILL=other*' -Because 'a secret that cannot be read changes nothing'
+        $result.Output | Should -Not -BeLike '*local_admin_key*'
+    }
+}
+
 Describe 'Connect-Compass with no key asks only a person at a console' -Skip:$IsWindows {
     It 'prompts at an interactive console without echoing the key, and connects with it' {
         $shown = Invoke-InTerminal -Answer $Server.AdminKey -Environment @{ COMPASS_API_KEY = ''; COMPASS_PROFILE = ''; HOME = $TestDrive } -Command (

@@ -17,10 +17,14 @@ namespace CompassPS.Commands
         /// <summary>The secret as a SecureString, or null after writing one error (module missing, secret missing or of the wrong type).</summary>
         public static SecureString? Read(PSCmdlet cmdlet, string name, string? vault)
         {
-            // Module-qualified, so a Get-Secret of another module (or a user's function) is never called by mistake;
-            // the lookup imports the module when it is installed but not yet loaded.
-            var getSecret = cmdlet.InvokeCommand.GetCommand(ModuleName + "\\Get-Secret", CommandTypes.Cmdlet | CommandTypes.Function);
-            if (getSecret is null)
+            // Imported explicitly (a no-op when it already is): command discovery alone may describe the module's
+            // functions without running the module, and autoloading may be switched off.
+            try
+            {
+                using var import = PowerShell.Create(RunspaceMode.CurrentRunspace);
+                import.AddCommand("Import-Module").AddParameter("Name", ModuleName).AddParameter("ErrorAction", ActionPreference.Stop).Invoke();
+            }
+            catch (RuntimeException)
             {
                 cmdlet.WriteError(new ErrorRecord(
                     new InvalidOperationException(
@@ -34,7 +38,8 @@ namespace CompassPS.Commands
             try
             {
                 using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
-                shell.AddCommand(getSecret).AddParameter("Name", name).AddParameter("ErrorAction", ActionPreference.Stop);
+                // Module-qualified, so a Get-Secret of another module (or a user's function) is never called by mistake.
+                shell.AddCommand(ModuleName + "\\Get-Secret").AddParameter("Name", name).AddParameter("ErrorAction", ActionPreference.Stop);
                 if (!string.IsNullOrEmpty(vault)) shell.AddParameter("Vault", vault);
                 var results = shell.Invoke();
                 value = results.Count == 0 ? null : results[0]?.BaseObject;
