@@ -7,6 +7,14 @@
     of them to end. Every row is dispatched exactly once: a retried dispatch carries an idempotency key,
     so a network hiccup never starts a row twice.
 
+    With -BatchId, that holds across restarts too: row N of the batch is dispatched with the key
+    "<BatchId>-row-N", so running the script again with the same -BatchId and the same file (after a
+    crash, a stopped job, a re-run pipeline) dispatches nothing twice: the server answers each row that
+    was already dispatched with the run it made then, and the script waits for those runs as for new
+    ones. Each row is reported once. The server keeps a key for its idempotency window (24 hours on the
+    local server). A row whose content changed since the first attempt is not run again: it is reported
+    as not dispatched with CompassPS.Conflict (HTTP 409 IDEMPOTENCY_KEY_REUSED).
+
     The script writes one object per run (Row, RunId, Status, Error, DurationMs), a summary line, and,
     with -ReportPath, the same objects as a CSV report. Its exit code tells a scheduler what happened:
         0  every row's run completed
@@ -18,6 +26,9 @@
     The CSV file. Each row is one run's input; the first line names the input fields.
 .PARAMETER DeploymentId
     The deployment to run. Find it with: Get-CompassDeployment | Format-Table Id, Name
+.PARAMETER BatchId
+    Names this batch, e.g. "nightly-2026-12-04" or the scheduler's job id, so that a re-run of the same
+    batch dispatches no row twice (see DESCRIPTION). Without it, every run of the script is a new batch.
 .PARAMETER ThrottleLimit
     How many runs may be dispatched at once. Lower it if the server answers 429 (rate limited).
 .PARAMETER TimeoutSec
@@ -33,13 +44,18 @@
     ./Invoke-NightlyBatch.ps1 -Path topics.csv -DeploymentId $id -ThrottleLimit 4 -ReportPath "nightly-$(Get-Date -Format yyyyMMdd).csv"
 
     The same with at most 4 runs in flight, keeping a CSV report of every run.
+.EXAMPLE
+    ./Invoke-NightlyBatch.ps1 -Path topics.csv -DeploymentId $id -BatchId "nightly-$(Get-Date -Format yyyy-MM-dd)"
+
+    Tonight's batch, safe to run again: if the job is restarted after a crash, the rows already dispatched
+    are not dispatched again, and the script waits for their runs and reports them with the others.
 .NOTES
     Set these in the scheduler, the CI job's secret variables or the Automation account, never in the script:
         COMPASS_BASE_URL    e.g. https://compass.example.com
         COMPASS_API_KEY     the project key
         COMPASS_PROJECT_ID  optional
     With a SecretManagement vault instead, connect first and this script uses that connection:
-        Connect-Compass -BaseUrl $url -ApiKey (Get-Secret -Name CompassKey)
+        Connect-Compass -BaseUrl $url -SecretName CompassKey
     See: Get-Help about_CompassPS
 #>
 #requires -Version 5.1
@@ -52,6 +68,11 @@ param(
 
     [Parameter(Mandatory)]
     [string]$DeploymentId,
+
+    # Room for "-row-N" within the 255 characters a key may have.
+    [ValidateLength(1, 200)]
+    [ValidatePattern('\S')]
+    [string]$BatchId,
 
     [ValidateRange(1, 64)]
     [int]$ThrottleLimit = 8,
@@ -78,9 +99,16 @@ catch {
 
 Write-Verbose "Dispatching $($rows.Count) row(s) of $Path to deployment $($deployment.Name)"
 $dispatchErrors = @()
+$dispatch = @{ DeploymentId = $DeploymentId; ThrottleLimit = $ThrottleLimit; Wait = $true; TimeoutSec = $TimeoutSec }
+if ($BatchId) {
+    # One key per row, the same on every run of this batch: the delay-bind script block is evaluated once for each
+    # row, in order, so the counter is the row's number in the file.
+    $rowNumber = 0
+    $dispatch.IdempotencyKey = { "$BatchId-row-$((++$script:rowNumber))" }
+    Write-Verbose "Batch '$BatchId': rows already dispatched by an earlier attempt are not dispatched again."
+}
 # Dispatch errors (a row the server rejects) are collected and reported; they do not stop the other rows.
-$runs = @($rows | Start-CompassRun -DeploymentId $DeploymentId -ThrottleLimit $ThrottleLimit -Wait -TimeoutSec $TimeoutSec `
-        -ErrorAction SilentlyContinue -ErrorVariable dispatchErrors)
+$runs = @($rows | Start-CompassRun @dispatch -ErrorAction SilentlyContinue -ErrorVariable dispatchErrors)
 
 $results = @(
     foreach ($run in $runs) {

@@ -71,6 +71,7 @@ public sealed class AuthTests(SharedServer shared)
         var (_, admin) = await Server.Client(TestServer.AdminKey).GetJsonAsync("v1/auth/whoami");
         Assert.Equal("admin", (string?)admin!["role"]);
         Assert.Equal(TestServer.DefaultProjectId, (string?)admin["project_id"]);
+        Assert.Equal("Default", (string?)admin["project_name"]);
         var (_, member) = await Server.Client(TestServer.OtherKey).GetJsonAsync("v1/auth/whoami");
         Assert.Equal("member", (string?)member!["role"]);
         Assert.NotEqual(TestServer.DefaultProjectId, (string?)member["project_id"]);

@@ -51,7 +51,7 @@ public sealed class CancellationTests
         return (server, aborted);
     }
 
-    private static string Connect(ScriptedServer server) => $"Connect-Compass -BaseUrl '{server.BaseUrl}' -ApiKey '{TestData.Key}'; ";
+    private static string Connect(ScriptedServer server) => $"Connect-Compass -BaseUrl '{server.BaseUrl}' -ApiKey '{TestData.Key}' -SkipCheck; ";
 
     /// <param name="requestInFlight">
     /// Whether a request is open when the stop comes (a stream, a page): the server must then see it aborted.

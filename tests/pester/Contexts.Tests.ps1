@@ -36,13 +36,13 @@ Describe 'Connect-Compass' {
     }
 
     It 'allows it with -AllowUnencryptedAuthentication' {
-        $context = Connect-Compass -BaseUrl 'http://compass.example.test' -ApiKey 'k' -AllowUnencryptedAuthentication -PassThru
+        $context = Connect-Compass -BaseUrl 'http://compass.example.test' -ApiKey 'k' -AllowUnencryptedAuthentication -SkipCheck -PassThru
         $context.AllowUnencryptedAuthentication | Should -BeTrue
     }
 
     It 'warns when certificate checks are switched off' {
         $warnings = $null
-        $null = Connect-Compass -BaseUrl 'https://127.0.0.1:1' -ApiKey 'k' -SkipCertificateCheck -WarningVariable warnings -WarningAction SilentlyContinue
+        $null = Connect-Compass -BaseUrl 'https://127.0.0.1:1' -ApiKey 'k' -SkipCheck -SkipCertificateCheck -WarningVariable warnings -WarningAction SilentlyContinue
         "$warnings" | Should -Match 'Certificate validation is switched off'
     }
 
@@ -74,9 +74,9 @@ Describe 'Context resolution' {
     }
 
     It 'prefers -Context over the default' {
-        Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey 'cmp_wrong_default_key'
+        Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey 'cmp_wrong_default_key' -SkipCheck
         $good = Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -PassThru
-        Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey 'cmp_wrong_default_key'
+        Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey 'cmp_wrong_default_key' -SkipCheck
         (Get-CompassDeployment -Context $good -Id '33333333-3333-4333-8333-333333333333').Name | Should -Be 'demo-research'
         { Get-CompassDeployment -Id '33333333-3333-4333-8333-333333333333' -ErrorAction Stop } | Should -Throw -ErrorId 'CompassPS.Unauthorized,*'
     }
@@ -127,7 +127,7 @@ Describe 'Errors' {
     }
 
     It 'an unreachable server is ConnectionFailed' {
-        $context = Connect-Compass -BaseUrl 'http://127.0.0.1:1' -ApiKey 'k' -MaxRetries 1 -RetryMaxDelaySec 0.1 -PassThru
+        $context = Connect-Compass -BaseUrl 'http://127.0.0.1:1' -ApiKey 'k' -MaxRetries 1 -RetryMaxDelaySec 0.1 -SkipCheck -PassThru
         Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey
         { Get-CompassRun -Context $context -ErrorAction Stop } | Should -Throw -ErrorId 'CompassPS.ConnectionFailed,*'
     }
@@ -144,7 +144,7 @@ $Key = $env:COMPASSPS_TEST_KEY
 Import-Module $ModulePath
 Start-Transcript -Path $Transcript | Out-Null
 $DebugPreference = 'Continue'; $VerbosePreference = 'Continue'; $InformationPreference = 'Continue'
-$context = Connect-Compass -BaseUrl $BaseUrl -ApiKey $Key -MaxRetries 1 -PassThru -Verbose -Debug
+$context = Connect-Compass -BaseUrl $BaseUrl -ApiKey $Key -MaxRetries 1 -SkipCheck -PassThru -Verbose -Debug
 $context; "$context"; $context | Format-List * | Out-String
 Get-CompassContext | Format-List * | Out-String
 try { Get-CompassRun -First 1 -Verbose -Debug -ErrorAction Stop } catch { "ID=$($_.FullyQualifiedErrorId)"; $_ | Format-List * -Force | Out-String; $_.Exception | Format-List * -Force | Out-String }

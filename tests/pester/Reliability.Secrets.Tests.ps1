@@ -30,7 +30,7 @@ $key = $env:COMPASSPS_TEST_KEY
     Start-CompassRun -DeploymentId 33333333-3333-4333-8333-333333333333 -InputData @{ topic = 'followed' } -Follow -Context $ctx -Verbose -Debug
     Get-CompassRun -Id 00000000-0000-4000-8000-000000000000 -Context $ctx -Verbose -Debug
     Start-CompassRun -DeploymentId missing -InputData @{ topic = 'x' } -Context $ctx -Verbose -Debug
-    $wrong = Connect-Compass -BaseUrl $BaseUrl -ApiKey ($key + '-wrong') -MaxRetries 20 -RetryMaxDelaySec 0.01 -PassThru
+    $wrong = Connect-Compass -BaseUrl $BaseUrl -ApiKey ($key + '-wrong') -MaxRetries 20 -RetryMaxDelaySec 0.01 -SkipCheck -PassThru
     Get-CompassRun -First 1 -Context $wrong -Verbose -Debug
     Watch-CompassRun -Id $runs[0].Id -Context $wrong -Verbose -Debug
     Connect-Compass -BaseUrl 'http://compass.example.invalid' -ApiKey $key

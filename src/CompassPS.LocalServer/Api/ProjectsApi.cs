@@ -15,6 +15,8 @@ public static class ProjectsApi
             {
                 ["key_name"] = caller.KeyName,
                 ["project_id"] = caller.ProjectId,
+                // Lets Connect-Compass say which project it reached in words, without a second request.
+                ["project_name"] = DevelopmentKeys.Projects.FirstOrDefault(p => p.Id == caller.ProjectId)?.Name,
                 ["role"] = caller.IsAdmin ? "admin" : "member",
             });
         }).WithSummary("The calling key's project and role");

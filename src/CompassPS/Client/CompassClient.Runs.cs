@@ -16,7 +16,11 @@ namespace CompassPS.Client
         /// <summary>The input_data value as UTF-8 JSON, or null to send none.</summary>
         public byte[]? InputJson { get; set; }
         public string? ConversationId { get; set; }
-        /// <summary>One key per dispatch, reused on each of its retries, so a repeat returns the first run.</summary>
+        /// <summary>
+        /// One key per dispatch, reused on each of its retries, so a repeat returns the first run. Fresh by default; a
+        /// caller's own key (Start-CompassRun -IdempotencyKey) makes a re-run of the same dispatch, in any process,
+        /// return the run the first one made.
+        /// </summary>
         public string IdempotencyKey { get; set; } = Guid.NewGuid().ToString();
     }
 
@@ -45,7 +49,7 @@ namespace CompassPS.Client
         /// POST /v1/runs/. Retried only where a repeat cannot make a second run: before the server could act on it
         /// (refused connection, 429, 503), or, thanks to the Idempotency-Key, where the server honours the key.
         /// </summary>
-        public Task<Run> CreateRunAsync(RunDispatch dispatch, CancellationToken cancellationToken)
+        public async Task<Run> CreateRunAsync(RunDispatch dispatch, CancellationToken cancellationToken)
         {
             if (dispatch is null) throw new ArgumentNullException(nameof(dispatch));
             if ((dispatch.DeploymentId is null) == (dispatch.WorkflowId is null))
@@ -57,8 +61,22 @@ namespace CompassPS.Client
                 JsonBody = DispatchBody(dispatch),
                 IdempotencyKey = dispatch.IdempotencyKey,
             };
-            return SendJsonAsync(request, Run.FromJson, cancellationToken);
+            try
+            {
+                return await SendJsonAsync(request, Run.FromJson, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CompassApiException ex) when (ex.Kind == CompassErrorKind.Conflict
+                && string.Equals(ex.CompassCode, IdempotencyKeyReusedCode, StringComparison.OrdinalIgnoreCase))
+            {
+                // The server's words ("already used with a different request body") do not say what to do about it.
+                throw ex.Rephrased(CompassErrorKind.Conflict,
+                    $"The Idempotency-Key '{dispatch.IdempotencyKey}' was already used for a dispatch with another target or input " +
+                    $"(HTTP 409 {IdempotencyKeyReusedCode}); no run was started. A key stands for one dispatch: give a new input a new key.");
+            }
         }
+
+        /// <summary>The code a server answers (409) when an Idempotency-Key comes back with another body.</summary>
+        public const string IdempotencyKeyReusedCode = "IDEMPOTENCY_KEY_REUSED";
 
         private static byte[] DispatchBody(RunDispatch dispatch)
         {

@@ -22,11 +22,11 @@ namespace CompassPS.Commands
 
         protected CompassContext ResolveContext()
         {
-            var context = Context ?? ContextStore.Default ?? ContextStore.FromEnvironment(UserAgent());
+            var context = Context ?? ContextStore.Default ?? ContextStore.FromEnvironment(UserAgent(), WriteWarning);
             if (context is null)
             {
                 throw new CompassApiException(CompassErrorKind.NotConnected,
-                    "Not connected to Compass: run Connect-Compass, pass -Context, or set COMPASS_BASE_URL and COMPASS_API_KEY.");
+                    "Not connected to Compass: run Connect-Compass, pass -Context, or set COMPASS_BASE_URL and COMPASS_API_KEY (or COMPASS_PROFILE).");
             }
             return context;
         }

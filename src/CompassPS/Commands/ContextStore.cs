@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Security;
@@ -61,14 +62,27 @@ namespace CompassPS.Commands
 
         /// <summary>
         /// The context COMPASS_BASE_URL / COMPASS_API_KEY / COMPASS_PROJECT_ID describe, or null when they are unset.
-        /// Built once per runspace and reused while the variables keep their values (one HttpClient, not one per call).
+        /// With COMPASS_PROFILE set, the official CLI's profile of that name supplies what those leave out (as for
+        /// the CLI: the environment first, then the profile). Built once per runspace and reused while the settings
+        /// keep their values (one HttpClient, not one per call); <paramref name="warn"/> hears about the profiles
+        /// file (readable by others) when the context is built.
         /// </summary>
-        public static CompassContext? FromEnvironment(string userAgent)
+        public static CompassContext? FromEnvironment(string userAgent, Action<string>? warn = null)
         {
             var baseUrl = CompassEnvironment.Get(CompassEnvironment.BaseUrl);
             var key = CompassEnvironment.Get(CompassEnvironment.ApiKey);
-            if (baseUrl is null || key is null) return null;
             var project = CompassEnvironment.Get(CompassEnvironment.ProjectId);
+            var profileName = CompassEnvironment.Get(CompassProfiles.ProfileVariable);
+            var warnings = new List<string>();
+            CompassProfile? profile = null;
+            if ((baseUrl is null || key is null) && profileName != null)
+            {
+                profile = CompassProfiles.Read(CompassProfiles.DefaultPath, profileName, CompassProfiles.ProfileVariable, warnings);
+                baseUrl ??= profile?.BaseUrl;
+                key ??= profile?.ApiKey;
+                project ??= profile?.ProjectId;
+            }
+            if (baseUrl is null || key is null) return null;
             var fingerprint = Fingerprint(baseUrl, key, project);
             lock (Slots)
             {
@@ -77,9 +91,11 @@ namespace CompassPS.Commands
                 var secure = ToSecureString(key);
                 var context = CompassContext.Create(baseUrl, secure, project, null, null, null, allowUnencrypted: false,
                     skipCertificateCheck: false, source: "Environment", userAgent: userAgent);
+                context.ProfileName = profile?.Name;
                 slot.FromEnvironment?.ReleaseConnections();
                 slot.FromEnvironment = context;
                 slot.EnvironmentFingerprint = fingerprint;
+                if (warn != null) foreach (var warning in warnings) warn(warning);
                 return context;
             }
         }

@@ -54,6 +54,16 @@ namespace CompassPS.Commands
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public string? ConversationId { get; set; }
 
+        /// <summary>
+        /// The dispatch's Idempotency-Key, instead of a fresh one: the same key with the same body returns the run it
+        /// first made (from any process, for the server's idempotency window), so a re-run batch dispatches nothing
+        /// twice. Bound by property name, so a delay-bind script block gives each pipeline input its own key:
+        /// -IdempotencyKey { "nightly-$date-$($_.id)" }. The same key with another body is an error (409).
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? IdempotencyKey { get; set; }
+
         /// <summary>Write each run when it has ended instead of when it is created.</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -152,6 +162,18 @@ namespace CompassPS.Commands
         private RunDispatch? BuildDispatch(out object target)
         {
             var dispatch = new RunDispatch { ConversationId = ConversationId };
+            // Bound per input (a delay-bind script block is evaluated for each), so read it here, not once.
+            if (IdempotencyKey != null)
+            {
+                if (IdempotencyKey.Trim().Length == 0)
+                {
+                    // A blank key must not quietly become a fresh one: the caller relies on it to avoid a second run.
+                    target = (object?)InputData ?? "";
+                    WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput, "The -IdempotencyKey is blank; give each dispatch a non-empty key.", target));
+                    return null;
+                }
+                dispatch.IdempotencyKey = IdempotencyKey.Trim();
+            }
             switch (InputObject)
             {
                 case Deployment deployment when ParameterSetName == ByTargetSet:

@@ -156,6 +156,16 @@ namespace CompassPS
             return ps;
         }
 
+        /// <summary>The key's role in its project ("admin", "member") as Connect-Compass's check found it; null when not checked or not told.</summary>
+        public string? KeyRole { get; internal set; }
+        /// <summary>The key's name as the server told Connect-Compass's check.</summary>
+        public string? KeyName { get; internal set; }
+        /// <summary>The key's project as the server told Connect-Compass's check (ProjectId stays what was asked for).</summary>
+        public string? KeyProjectId { get; internal set; }
+        public string? KeyProjectName { get; internal set; }
+        /// <summary>The CLI profile the context's settings were completed from, if any.</summary>
+        public string? ProfileName { get; internal set; }
+
         /// <summary>Never shows the key.</summary>
         public override string ToString() =>
             string.Format(CultureInfo.InvariantCulture, "{0} (API key ********{1})", BaseUrl, ProjectId is null ? "" : ", project " + ProjectId);

@@ -106,7 +106,7 @@ public sealed class CancellationTests
         runspace.SessionStateProxy.SetVariable("url", server.BaseUrl.ToString());
         runspace.SessionStateProxy.SetVariable("key", TestData.Key);
         using var ps = PowerShell.Create(runspace);
-        ps.AddScript("$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -PassThru\n" + command);
+        ps.AddScript("$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -SkipCheck -PassThru\n" + command);
         var output = new PSDataCollection<PSObject>();
         var invocation = Task.Factory.FromAsync(ps.BeginInvoke<PSObject, PSObject>(null, output), _ => { });
         var signalled = await Task.WhenAny(watcher.Hanging.Task, invocation, Task.Delay(SignalBound));
@@ -191,7 +191,7 @@ public sealed class CancellationTests
         server.Handle(RunningForEver(watcher, hangOnSecondPage: true));
 
         var result = await PowerShellHost.RunAsync(
-            "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -PassThru\n" +
+            "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -SkipCheck -PassThru\n" +
             "$events = @(Watch-CompassRun -Id r1 -Context $ctx | Select-Object -First 1)\n" +
             "$runs = @(Get-CompassRun -Context $ctx | Select-Object -First 3)\n" +
             "$events.Count; $runs.Count",

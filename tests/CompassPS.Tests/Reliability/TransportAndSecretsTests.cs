@@ -32,7 +32,7 @@ public sealed class TransportAndSecretsTests
         });
 
         var result = await PowerShellHost.RunAsync(
-            "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -PassThru\n" +
+            "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -SkipCheck -PassThru\n" +
             "Get-CompassRun -Id r1 -Context $ctx\n" +
             "Start-CompassRun -DeploymentId d1 -InputData @{ topic = 'x' } -Context $ctx\n" +
             "Watch-CompassRun -Id r1 -Context $ctx -TimeoutSec 10",
@@ -59,7 +59,7 @@ public sealed class TransportAndSecretsTests
     {
         var result = await PowerShellHost.RunAsync(
             "try { Connect-Compass -BaseUrl $target -ApiKey k_secret_value_1 -ErrorAction Stop } catch { $_.FullyQualifiedErrorId.Split(',')[0]; $_.Exception.Message }\n" +
-            "$ctx = Connect-Compass -BaseUrl $target -ApiKey k_secret_value_1 -AllowUnencryptedAuthentication -PassThru\n" +
+            "$ctx = Connect-Compass -BaseUrl $target -ApiKey k_secret_value_1 -AllowUnencryptedAuthentication -SkipCheck -PassThru\n" +
             "$ctx.AllowUnencryptedAuthentication\n" +
             // The environment path has no switch to allow it: refused too.
             "$env:COMPASS_BASE_URL = $target; $env:COMPASS_API_KEY = 'k_secret_value_1'\n" +
@@ -83,7 +83,7 @@ public sealed class TransportAndSecretsTests
         server.Handle(c => ScriptedServer.Json(c, TestData.RunJson("r1", "completed")));
         var localhost = new UriBuilder(server.BaseUrl) { Host = "localhost" }.Uri.ToString();
         var result = await PowerShellHost.RunAsync(
-            "(Get-CompassRun -Id r1 -Context (Connect-Compass -BaseUrl $url -ApiKey $key -PassThru)).Status",
+            "(Get-CompassRun -Id r1 -Context (Connect-Compass -BaseUrl $url -ApiKey $key -SkipCheck -PassThru)).Status",
             new Dictionary<string, object?> { ["url"] = localhost, ["key"] = TestData.Key }, TimeSpan.FromSeconds(30));
         Assert.Empty(result.Errors);
         Assert.Equal("completed", Assert.Single(result.Output).BaseObject);
@@ -129,7 +129,7 @@ public sealed class TransportAndSecretsTests
 
         var result = await PowerShellHost.RunAsync(
             "$VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $ErrorActionPreference = 'Continue'\n" +
-            "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -MaxRetries 1 -RetryMaxDelaySec 0 -PassThru -Verbose -Debug\n" +
+            "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -MaxRetries 1 -RetryMaxDelaySec 0 -SkipCheck -PassThru -Verbose -Debug\n" +
             "$all = & {\n" +
             "  \"$ctx\"; $ctx | Format-List * -Force | Out-String; $ctx.ApiKey.ToString(); $ctx | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue\n" +
             "  foreach ($id in 'unauthorized', 'missing', 'broken', 'busy', 'echo', 'echo-detail') { Get-CompassRun -Id $id -Context $ctx -Verbose -Debug }\n" +
