@@ -24,6 +24,8 @@ public sealed class SqlitePersistence : IAsyncDisposable
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly ILogger _logger;
+    // Once a batch is lost, what is on disk and what is in memory differ: no later flush may claim otherwise.
+    private Exception? _failure;
 
     public SqlitePersistence(string dataDirectory, ILogger logger)
     {
@@ -53,7 +55,7 @@ public sealed class SqlitePersistence : IAsyncDisposable
 
     /// <summary>
     /// Completes when everything queued before the call is committed (synchronous = FULL: on disk, not only handed to
-    /// the operating system); faults when the batch holding it could not be committed.
+    /// the operating system); faults when a batch could not be committed, this one or any before it.
     /// </summary>
     public Task FlushAsync()
     {
@@ -134,7 +136,6 @@ public sealed class SqlitePersistence : IAsyncDisposable
         {
             batch.Clear();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var op)) batch.Add(op);
-            Exception? failure = null;
             try
             {
                 using var transaction = connection.BeginTransaction();
@@ -163,12 +164,12 @@ public sealed class SqlitePersistence : IAsyncDisposable
             {
                 // A failed batch must not stop the writer: later writes (and the flush waiters below) still go through.
                 _logger.LogError(ex, "Writing {Count} changes to SQLite failed", batch.Count);
-                failure = ex;
+                _failure ??= ex;
             }
             foreach (var op in batch)
             {
-                if (failure is null) op.Done?.TrySetResult();
-                else op.Done?.TrySetException(new IOException("The local server could not write the change to its database.", failure));
+                if (_failure is null) op.Done?.TrySetResult();
+                else op.Done?.TrySetException(new IOException("The local server could not write a change to its database; restart it.", _failure));
             }
         }
     }
