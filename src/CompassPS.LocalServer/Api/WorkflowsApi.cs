@@ -57,14 +57,14 @@ public static class WorkflowsApi
         }
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, DataStore store)
+    private static async Task<IResult> CreateAsync(HttpContext context, DataStore store, RunHost host)
     {
         var caller = ApiKeyMiddleware.GetCaller(context);
         var body = await RequestBody.ReadAsync(context);
         var name = body.String("name", required: true);
         var description = body.String("description") ?? "";
         var type = body.String("type", allowed: WorkflowTypes) ?? "workflow";
-        var definition = DefinitionText(body, required: true);
+        var definition = DefinitionText(body, required: true, host.Engine);
         body.ThrowIfProblems();
         var now = DateTimeOffset.UtcNow;
         var workflow = new WorkflowEntity
@@ -87,14 +87,14 @@ public static class WorkflowsApi
         lock (store.Gate) return ApiResults.Json(Wire.Workflow(Lookups.Workflow(store, caller.ProjectId, workflow_id)));
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext context, string workflow_id, DataStore store)
+    private static async Task<IResult> UpdateAsync(HttpContext context, string workflow_id, DataStore store, RunHost host)
     {
         var caller = ApiKeyMiddleware.GetCaller(context);
         var body = await RequestBody.ReadAsync(context);
         var name = body.Has("name") ? body.String("name", required: true) : null;
         var description = body.String("description");
         var type = body.String("type", allowed: WorkflowTypes);
-        var definition = body.Has("definition") ? DefinitionText(body, required: true) : null;
+        var definition = body.Has("definition") ? DefinitionText(body, required: true, host.Engine) : null;
         body.ThrowIfProblems();
         lock (store.Gate)
         {
@@ -217,15 +217,27 @@ public static class WorkflowsApi
         return new JsonObject { ["valid"] = result.Valid, ["errors"] = Issues(result.Errors), ["warnings"] = Issues(result.Warnings) };
     }
 
-    /// <summary>A definition arrives as YAML or JSON text; a JSON object is accepted too and kept as its text.</summary>
-    private static string? DefinitionText(RequestBody body, bool required)
+    /// <summary>
+    /// A definition arrives as YAML or JSON text; a JSON object is accepted too and kept as its text. With
+    /// <paramref name="engine"/>, a text past the engine's cost bounds (length, nesting, alias expansion) is a
+    /// problem (422, its validation code as the type) and is never stored: every later parse of it would pay the cost.
+    /// A draft may otherwise be invalid: validate and deploy report that.
+    /// </summary>
+    private static string? DefinitionText(RequestBody body, bool required, IWorkflowEngine? engine = null)
     {
         if (!body.Fields.TryGetPropertyValue("definition", out var node) || node is null)
         {
             if (required) body.Add("definition", "Field required", "missing");
             return null;
         }
-        if (node.GetValueKind() == JsonValueKind.Object) return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        return body.String("definition", required: true);
+        var text = node.GetValueKind() == JsonValueKind.Object
+            ? node.ToJsonString(new JsonSerializerOptions { WriteIndented = true })
+            : body.String("definition", required: true);
+        if (text is not null && engine?.CheckBounds(text) is { } tooCostly)
+        {
+            body.Add("definition", tooCostly.Message, tooCostly.Code);
+            return null;
+        }
+        return text;
     }
 }

@@ -13,6 +13,12 @@ public interface IWorkflowEngine
     ValidationResult Validate(string definitionText, string workflowType, string projectId, IEngineCatalog catalog);
 
     /// <summary>
+    /// The first cost bound the text breaks (length, nesting depth, YAML alias expansion), checked without building
+    /// the definition; null when it is within them. The host refuses to store a definition that breaks one.
+    /// </summary>
+    ValidationIssue? CheckBounds(string definitionText);
+
+    /// <summary>
     /// Workflow ids this definition calls (workflow nodes and workflow:/agent: tools), so that a deploy can pin
     /// their live versions. Empty for a definition that does not parse.
     /// </summary>

@@ -47,4 +47,15 @@ public static class ValidationCodes
     public const string WorkflowNotFound = "WORKFLOW_NOT_FOUND";
     /// <summary>A workflow or agent used as a tool that has never been deployed (Compass calls only deployed tools).</summary>
     public const string ToolNotDeployed = "TOOL_NOT_DEPLOYED";
+
+    // What a definition may cost (Definitions/DefinitionBounds): refused with a 422 on create and update, reported by
+    // validate and deploy, and a run of a stored definition past them fails at start.
+    /// <summary>The text is longer than the bound, or (JSON) holds more values than the bound.</summary>
+    public const string DefinitionTooLarge = "DEFINITION_TOO_LARGE";
+    /// <summary>Mappings and lists nest deeper than the bound.</summary>
+    public const string DefinitionTooDeep = "DEFINITION_TOO_DEEP";
+    /// <summary>YAML aliases expand to more values, or more characters of text, than the bounds.</summary>
+    public const string AliasExpansionTooLarge = "ALIAS_EXPANSION_TOO_LARGE";
+    /// <summary>A node's inputs or output are larger than the bound: the run fails with this code in its error.</summary>
+    public const string OutputTooLarge = "OUTPUT_TOO_LARGE";
 }

@@ -25,6 +25,8 @@ public sealed class WorkflowEngine : IWorkflowEngine
     public ValidationResult Validate(string definitionText, string workflowType, string projectId, IEngineCatalog catalog) =>
         DefinitionValidator.Validate(definitionText, workflowType, projectId, catalog);
 
+    public ValidationIssue? CheckBounds(string definitionText) => DefinitionBounds.Check(definitionText);
+
     public IReadOnlyList<string> GetDependencies(string definitionText)
     {
         if (DefinitionParser.Parse(definitionText).Definition is not { } definition)

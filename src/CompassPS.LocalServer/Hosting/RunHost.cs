@@ -141,7 +141,14 @@ public sealed class RunHost : IHostedService
         {
             // Each run's failure was already recorded on the run.
         }
-        await _store.FlushAsync();
+        try
+        {
+            await _store.FlushAsync();
+        }
+        catch (IOException ex)
+        {
+            _logger.LogError(ex, "The last changes could not be written before the server stopped");
+        }
     }
 
     private async Task<RunEntity?> ExecuteAsync(string runId, CancellationToken parentToken)
@@ -308,7 +315,7 @@ public sealed class RunHost : IHostedService
 
     private void Append(string runId, RunEventLog log, string type, JsonObject fields, bool terminal)
     {
-        if (log.Append(type, fields, terminal) is { } stored) _store.PersistEvent(runId, stored);
+        log.Append(type, fields, terminal, stored => _store.PersistEvent(runId, stored));
     }
 
     private void SetStatusOfRunAndAncestors(string runId, string from, string to)

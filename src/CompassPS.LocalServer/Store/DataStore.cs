@@ -90,12 +90,21 @@ public sealed class DataStore
     public void ReleaseEventLogWhenPersisted(string runId)
     {
         if (_persistence is null) return;
-        _persistence.FlushAsync().ContinueWith(_ => _eventLogs.TryRemove(runId, out RunEventLog? _), TaskScheduler.Default);
+        // Only once committed: a failed commit keeps the log in memory, the only copy left.
+        _persistence.FlushAsync().ContinueWith(_ => _eventLogs.TryRemove(runId, out RunEventLog? _),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
     public void PersistEvent(string runId, StoredEvent stored) => _persistence?.AppendEvent(runId, stored);
 
+    /// <summary>
+    /// Completes when every change saved before the call is committed to disk (at once in memory). A request waits for
+    /// it before acknowledging a change; the requests waiting at the same time share one commit.
+    /// </summary>
     public Task FlushAsync() => _persistence?.FlushAsync() ?? Task.CompletedTask;
+
+    /// <summary>True with a data folder: acknowledged changes must be committed first.</summary>
+    public bool IsPersistent => _persistence is not null;
 
     private void Persist<T>(string kind, string id, T entity) =>
         _persistence?.Upsert(kind, id, JsonSerializer.Serialize(entity, StorageJson));

@@ -33,9 +33,11 @@ public sealed class RunEventLog
 
     /// <summary>
     /// Appends an event: the host's fields (type, run_id, seq, ts) first and the engine's fields after them.
-    /// Returns null when the log is already closed: nothing may follow a terminal event.
+    /// Returns null when the log is already closed: nothing may follow a terminal event. <paramref name="persist"/>
+    /// queues the event for the database before any reader can see it, so a reader that then waits for a commit
+    /// (as a stream does before it sends a terminal event) waits for this event too.
     /// </summary>
-    public StoredEvent? Append(string type, JsonObject? fields, bool terminal)
+    public StoredEvent? Append(string type, JsonObject? fields, bool terminal, Action<StoredEvent>? persist = null)
     {
         TaskCompletionSource? wake;
         StoredEvent stored;
@@ -44,6 +46,7 @@ public sealed class RunEventLog
             if (IsClosed) return null;
             var seq = (_events.Count == 0 ? 0 : _events[^1].Seq) + 1;
             stored = new StoredEvent(seq, type, SerializeTail(fields));
+            persist?.Invoke(stored);
             _events.Add(stored);
             if (terminal) IsClosed = true;
             wake = _changed;

@@ -66,6 +66,9 @@ public static class SseEndpoint
                 log.ReadAfter(after, batch, cutAfter > 0 ? Math.Min(BatchSize, cutAfter - sent) : BatchSize);
                 if (batch.Count > 0)
                 {
+                    // The event that ends a run is sent only once it is committed: a client that saw run.completed
+                    // finds the run completed after a crash, not failed as interrupted.
+                    if (store.IsPersistent && log.IsClosed && batch[^1].Seq == log.LastSeq) await store.FlushAsync().WaitAsync(aborted);
                     foreach (var stored in batch) WriteFrame(writer, runId, stored);
                     after = batch[^1].Seq;
                     sent += batch.Count;

@@ -152,6 +152,29 @@ public sealed class ParsingTests
     }
 
     [Fact]
+    public void DefinitionsWithinTheBounds_Parse_AndEachBoundHasItsCode()
+    {
+        // Anchors reused a few times and 60 levels of nesting are ordinary: they parse.
+        var nested = new string('[', 60) + "1" + new string(']', 60);
+        var ordinary = DefinitionParser.Parse($"shared: &s {{ kind: literal, value: hi }}\nname: x\nextra: {nested}\nnodes:\n"
+            + "  - { id: input, type: component, component_type: input }\n"
+            + "  - { id: output, type: component, component_type: output, inputs: { a: *s, b: *s, c: *s } }\n");
+        Assert.NotNull(ordinary.Definition);
+        Assert.Empty(ordinary.Problems);
+
+        Assert.Equal(ValidationCodes.DefinitionTooDeep,
+            Assert.Single(DefinitionParser.Parse("name: x\nextra: " + new string('[', 65) + new string(']', 65)).Problems).Code);
+        Assert.Equal(ValidationCodes.DefinitionTooDeep,
+            Assert.Single(DefinitionParser.Parse("{\"name\": \"x\", \"extra\": " + new string('[', 64) + new string(']', 64) + "}").Problems).Code);
+        Assert.Equal(ValidationCodes.DefinitionTooLarge,
+            Assert.Single(DefinitionParser.Parse("name: x\nnote: " + new string('n', DefinitionBounds.MaxLength)).Problems).Code);
+        Assert.Equal(ValidationCodes.DefinitionTooLarge,
+            Assert.Single(DefinitionParser.Parse("[" + string.Join(",", Enumerable.Repeat("1", DefinitionBounds.MaxValues + 1)) + "]").Problems).Code);
+        Assert.Equal(ValidationCodes.AliasExpansionTooLarge,
+            Assert.Single(DefinitionParser.Parse("a: &a " + new string('x', 100_000) + "\nb: [" + string.Join(", ", Enumerable.Repeat("*a", 50)) + "]\nname: x").Problems).Code);
+    }
+
+    [Fact]
     public void YamlDuplicateKeys_AreReported()
     {
         var parsed = DefinitionParser.Parse("name: x\nname: y\nnodes: []\n");

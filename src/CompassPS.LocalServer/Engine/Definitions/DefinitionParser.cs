@@ -14,10 +14,10 @@ public static class DefinitionParser
 
     public static ParsedDefinition Parse(string? text)
     {
-        var tree = DefinitionText.Parse(text, out var error);
+        var tree = DefinitionText.Parse(text, out var error, out var code);
         if (tree is null)
         {
-            return new ParsedDefinition(null, [new ValidationIssue(InvalidDefinition, error.Length > 0 ? error : "the definition is empty", null)]);
+            return new ParsedDefinition(null, [new ValidationIssue(code, error.Length > 0 ? error : "the definition is empty", null)]);
         }
 
         if (tree is not JsonObject root)

@@ -9,18 +9,29 @@ namespace CompassPS.LocalServer.Engine.Definitions;
 /// <summary>Reads definition text (JSON or YAML, as Compass accepts both) into a JSON tree.</summary>
 public static class DefinitionText
 {
-    private const int MaxDepth = 64;
+    private const int MaxDepth = DefinitionBounds.MaxDepth;
 
-    // YAML aliases can repeat a subtree many times over; a budget keeps an alias bomb from exhausting memory.
-    private const int MaxYamlNodes = 200_000;
+    // Checked before (DefinitionBounds) on the text; kept here as a second guard while the tree is built.
+    private const int MaxYamlNodes = DefinitionBounds.MaxValues;
 
-    /// <summary>The parsed tree, or null with <paramref name="error"/> saying where the text is broken.</summary>
-    public static JsonNode? Parse(string? text, out string error)
+    /// <summary>
+    /// The parsed tree, or null with <paramref name="error"/> saying where the text is broken and <paramref name="code"/>
+    /// the validation code (INVALID_DEFINITION, or the code of the bound the text breaks).
+    /// </summary>
+    public static JsonNode? Parse(string? text, out string error, out string code)
     {
         error = "";
+        code = ValidationCodes.InvalidDefinition;
         if (string.IsNullOrWhiteSpace(text))
         {
             error = "the definition is empty";
+            return null;
+        }
+
+        if (DefinitionBounds.Check(text) is { } tooCostly)
+        {
+            error = tooCostly.Message;
+            code = tooCostly.Code;
             return null;
         }
 

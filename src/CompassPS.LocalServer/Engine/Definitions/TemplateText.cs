@@ -44,8 +44,12 @@ public sealed partial class TemplateText
         return true;
     }
 
-    /// <summary>Renders the template; <paramref name="resolve"/> gives the value of a token.</summary>
-    public string Render(Func<TemplateToken, JsonNode?> resolve)
+    /// <summary>
+    /// Renders the template; <paramref name="resolve"/> gives the value of a token. A text that would pass
+    /// <paramref name="maxChars"/> fails the run (OUTPUT_TOO_LARGE) as soon as it does, before it is built: a template
+    /// repeating a large value a thousand times must not take a thousand times its memory.
+    /// </summary>
+    public string Render(Func<TemplateToken, JsonNode?> resolve, long maxChars = DefinitionBounds.MaxNodeValueBytes)
     {
         if (Tokens.Count == 0)
         {
@@ -59,6 +63,11 @@ public sealed partial class TemplateText
             builder.Append(Text, position, token.Index - position);
             builder.Append(JsonValues.ToText(resolve(token)));
             position = token.Index + token.Length;
+            if (builder.Length > maxChars)
+            {
+                throw new RunFailedException(
+                    $"{ValidationCodes.OutputTooLarge}: the template renders to more than {maxChars:N0} characters");
+            }
         }
 
         builder.Append(Text, position, Text.Length - position);

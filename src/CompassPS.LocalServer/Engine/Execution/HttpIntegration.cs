@@ -128,8 +128,8 @@ public static class HttpIntegration
         var secrets = connection.Credentials.Select(entry => JsonValues.ToText(entry.Value)).Where(secret => secret.Length > 0).ToList();
         try
         {
-            using var response = await context.Options.Http.SendAsync(message, cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var response = await context.Options.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var text = await ReadBoundedAsync(response, connection.Name, nodeId, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 var shown = text.Length <= MaxErrorBodyChars ? text : text[..MaxErrorBodyChars] + "…";
@@ -151,6 +151,47 @@ public static class HttpIntegration
         {
             throw new RunFailedException($"the HTTP integration '{connection.Name}' did not answer in time", nodeId);
         }
+    }
+
+    // A node's output is bounded (DefinitionBounds.MaxNodeValueBytes); an answer past it is refused while it is read,
+    // not after a gigabyte of it is in memory.
+    private static async Task<string> ReadBoundedAsync(HttpResponseMessage response, string connectionName, string nodeId, CancellationToken cancellationToken)
+    {
+        const int max = DefinitionBounds.MaxNodeValueBytes;
+        if (response.Content.Headers.ContentLength is > max)
+        {
+            throw TooLarge();
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                throw TooLarge();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var charset = response.Content.Headers.ContentType?.CharSet?.Trim('"');
+        Encoding encoding;
+        try
+        {
+            encoding = string.IsNullOrEmpty(charset) ? Encoding.UTF8 : Encoding.GetEncoding(charset);
+        }
+        catch (ArgumentException)
+        {
+            encoding = Encoding.UTF8;
+        }
+
+        return encoding.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+
+        RunFailedException TooLarge() => new(
+            $"{ValidationCodes.OutputTooLarge}: the HTTP integration '{connectionName}' answered more than {max:N0} bytes", nodeId);
     }
 
     private static Uri BuildUrl(Uri baseUrl, string path, JsonObject? query)

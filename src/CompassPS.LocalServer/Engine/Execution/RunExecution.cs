@@ -132,6 +132,13 @@ public sealed class RunExecution
             }
 
             var output = await ExecuteAsync(node, inputs!, stepId, tokens, cancellationToken);
+            // Bounded before anything keeps or sends it: the step record, the events, the run's output.
+            if (!DefinitionBounds.FitsIn(output, DefinitionBounds.MaxNodeValueBytes, out _))
+            {
+                throw new RunFailedException(
+                    $"{ValidationCodes.OutputTooLarge}: the output of '{node.DisplayName}' is larger than {DefinitionBounds.MaxNodeValueBytes:N0} bytes", node.Id);
+            }
+
             _outputs[node.Id] = output;
             await _context.Sink.StepFinishedAsync(stepId, new StepEnd(StepStatuses.Completed, output?.DeepClone(), null, tokens.Value), cancellationToken);
             var completed = NodeFields(node);
@@ -212,9 +219,16 @@ public sealed class RunExecution
     {
         var template = node.PromptTemplate
             ?? throw new RunFailedException($"the prompt '{node.DisplayName}' has no usable config.template", node.Id);
-        return template.Render(token => inputs.TryGetPropertyValue(token.Head, out var parameter)
-            ? token.PathAfterHead.Select(parameter)
-            : token.PathAfterHead.Select(ReadOutput(token.Head)));
+        try
+        {
+            return template.Render(token => inputs.TryGetPropertyValue(token.Head, out var parameter)
+                ? token.PathAfterHead.Select(parameter)
+                : token.PathAfterHead.Select(ReadOutput(token.Head)));
+        }
+        catch (RunFailedException tooLarge) when (tooLarge.NodeId is null)
+        {
+            throw new RunFailedException($"{tooLarge.Message} (prompt '{node.DisplayName}')", node.Id);
+        }
     }
 
     private async Task<JsonNode?> RunWorkflowNodeAsync(NodeDefinition node, JsonObject inputs, string stepId, CancellationToken cancellationToken)
