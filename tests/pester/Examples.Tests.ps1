@@ -191,24 +191,77 @@ nodes:
         $result.Output | Should -BeLike "*WARNING: $badName.yaml is invalid: *nowhere*"
         $result.Output | Should -BeLike '*1 of 2 definition(s) invalid; nothing was published.*'
         foreach ($name in $goodName, $badName) {
-            $workflow = Get-CompassWorkflow -Context $context -Name $name
-            $workflow.LatestVersion | Should -BeNullOrEmpty -Because "$name must not have been published"
+            Get-CompassWorkflow -Context $context -Name $name | Should -BeNullOrEmpty -Because "checking $name must create nothing"
         }
     }
 
-    It 'publishes every definition and exits 0 when all are valid; publishing again makes the next version' {
+    It '-ValidateOnly checks new and existing files, exits 0 and leaves the server as it was' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'check-only')
+        $existingName = "existing-lookup-$suffix"
+        $existing = New-CompassWorkflow -Context $context -Name $existingName -Definition $definition
+        Set-Content (Join-Path $folder "$existingName.yaml") ($definition -replace 'Notes for', 'Changed notes for')
+        Set-Content (Join-Path $folder "new-lookup-$suffix.yaml") $definition
+        $before = @(Get-CompassWorkflow -Context $context).Count
+
+        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName, '-ValidateOnly')
+
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -BeLike '*All 2 definition(s) are valid.*'
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+        Get-CompassWorkflow -Context $context -Name "new-lookup-$suffix" | Should -BeNullOrEmpty
+        $after = Get-CompassWorkflow -Context $context -Id $existing.Id
+        $after.Definition | Should -Be $existing.Definition
+        $after.LatestVersion | Should -BeNullOrEmpty
+    }
+
+    It 'publishes every definition and exits 0 when all are valid; an unchanged file makes no new version, a changed one does' {
         $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'valid')
         Set-Content (Join-Path $folder "$goodName.yaml") $definition
 
         $first = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
         $first.ExitCode | Should -Be 0 -Because $first.Output
-        $first.Output | Should -BeLike '*Published 1 workflow(s).*'
+        $first.Output | Should -BeLike '*Published 1 workflow(s); 0 unchanged.*'
         $workflow = Get-CompassWorkflow -Context $context -Name $goodName
         $workflow.LatestVersion | Should -Be 1
         (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 1
 
         $second = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
         $second.ExitCode | Should -Be 0 -Because $second.Output
+        $second.Output | Should -BeLike '*Published 0 workflow(s); 1 unchanged.*'
+        @(Get-CompassWorkflowVersion -Context $context -WorkflowId $workflow.Id).Count | Should -Be 1
+
+        Set-Content (Join-Path $folder "$goodName.yaml") ($definition -replace 'Notes for', 'More notes for')
+        $third = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $third.ExitCode | Should -Be 0 -Because $third.Output
         (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 2
+    }
+}
+
+Describe 'examples/workflows: the sample definitions' {
+    BeforeDiscovery {
+        $samples = @(Get-ChildItem (Join-Path $PSScriptRoot '../../examples/workflows') -File |
+                Where-Object Extension -In '.yaml', '.yml', '.json' | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } })
+    }
+
+    It '<Name> is valid on the local server, checked without creating anything' -ForEach $samples {
+        $before = @(Get-CompassWorkflow -Context $context).Count
+        $result = Test-CompassWorkflow -Context $context -Path $Path
+        $result.Valid | Should -BeTrue -Because ($result.Errors | Out-String)
+        $result.Warnings | Should -HaveCount 0 -Because ($result.Warnings | Out-String)
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+    }
+
+    It '<Name> runs to completion with the input its header shows' -ForEach $samples {
+        $inputLine = @(Get-Content $Path | Where-Object { $_ -like '# input: *' })
+        $inputLine | Should -HaveCount 1 -Because 'each sample shows an input to try it with'
+        $workflow = New-CompassWorkflow -Context $context -Path $Path -Name "sample-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        try {
+            $run = Start-CompassRun -Context $context -WorkflowId $workflow.Id -InputData ($inputLine[0].Substring('# input: '.Length)) -Wait
+            $run.Status | Should -Be 'completed' -Because "$($run.Error)"
+            $run.Output | Should -Not -BeNullOrEmpty
+        }
+        finally {
+            Remove-CompassWorkflow -Context $context -WorkflowId $workflow.Id -Confirm:$false
+        }
     }
 }
