@@ -443,14 +443,14 @@ function Split-Words([string]$Text, [int]$Width) {
 }
 
 # A Markdown table as console text: aligned columns under an underlined header, the last column wrapped
-# to 80 characters; a table too wide for that becomes one block per row ("Header: value" lines).
+# to 80 characters; a table whose last column would get fewer than 36 becomes one block per row ("Header: value" lines).
 function Add-TableText([List[string]]$Out, [List[string[]]]$Rows) {
     $columns = ($Rows | ForEach-Object { $_.Count } | Measure-Object -Maximum).Maximum
     $widths = [int[]]::new($columns)
     foreach ($row in $Rows) { for ($c = 0; $c -lt $row.Count; $c++) { $widths[$c] = [Math]::Max($widths[$c], $row[$c].Length) } }
     $lastStart = 4
     for ($c = 0; $c -lt $columns - 1; $c++) { $lastStart += $widths[$c] + 2 }
-    if ($columns -gt 1 -and 80 - $lastStart -lt 24) {
+    if ($columns -gt 1 -and 80 - $lastStart -lt 36) {
         $header = $Rows[0]
         for ($r = 1; $r -lt $Rows.Count; $r++) {
             if ($r -gt 1) { $Out.Add('') }
@@ -475,7 +475,8 @@ function Add-TableText([List[string]]$Out, [List[string[]]]$Rows) {
         $Out.Add(($prefix + $wrapped[0]).TrimEnd())
         for ($w = 1; $w -lt $wrapped.Count; $w++) { $Out.Add((' ' * $lastStart) + $wrapped[$w]) }
         if ($r -eq 0) {
-            $Out.Add(('    ' + (@(for ($c = 0; $c -lt $columns; $c++) { '-' * [Math]::Max(1, [Math]::Min($widths[$c], 80 - $lastStart)) }) -join '  ')).TrimEnd())
+            $rule = @(for ($c = 0; $c -lt $columns - 1; $c++) { '-' * [Math]::Max(1, $widths[$c]) }) + @('-' * [Math]::Max(1, [Math]::Min($widths[$columns - 1], 80 - $lastStart)))
+            $Out.Add(('    ' + ($rule -join '  ')).TrimEnd())
         }
     }
 }

@@ -101,6 +101,37 @@ Describe 'about_CompassPS' {
     }
 }
 
+Describe 'about topics read as plain text' -ForEach @(@{ Topic = 'about_CompassPS' }, @{ Topic = 'about_CompassWorkflowDefinition' }) {
+    It '<Topic> shows no Markdown table pipes, rules or inline-code marks' {
+        $topic = Get-Help $Topic
+        $topic.Category | Should -Be 'HelpFile'
+        "$($topic.Synopsis)" | Should -Not -BeNullOrEmpty
+        $text = $topic | Out-String -Width 200
+        $text | Should -Not -Match '(?m)^\s*\|' -Because 'a table row should read as aligned columns'
+        $text | Should -Not -Match '\|\s*:?-{3}' -Because 'a Markdown table rule should not show'
+        # Inline code marks (`x`) outside code blocks: code blocks are indented 8 spaces.
+        @($text -split '\r?\n' | Where-Object { $_ -notmatch '^ {8}' -and $_ -match '`[^`]+`' }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'about_CompassWorkflowDefinition' {
+    It 'documents node types, binding kinds and output modes' {
+        $text = Get-Help about_CompassWorkflowDefinition | Out-String -Width 200
+        foreach ($term in 'component', 'agent', 'integration', 'workflow', 'ref', 'template', 'literal', 'list', 'object', 'config',
+            'single', 'structured', 'Test-CompassWorkflow -Path', 'MISSING_OUTPUT') {
+            $text | Should -BeLike "*$term*"
+        }
+    }
+
+    It 'lays a table out as aligned columns with its header underlined' {
+        $lines = (Get-Help about_CompassWorkflowDefinition | Out-String -Width 200) -split '\r?\n'
+        $header = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match '^\s*kind\s+Fields\s+The value' })
+        $header | Should -BeGreaterThan 0
+        $lines[$header + 1] | Should -Match '^\s*-+\s+-+\s+-+'
+        $lines[$header + 2] | Should -Match '^\s*ref\s+source, path\s+what the node'
+    }
+}
+
 Describe 'Help sources' {
     It 'has a page only for cmdlets the module exports' {
         $exported = @(Get-Command -Module CompassPS -CommandType Cmdlet).Name
