@@ -13,6 +13,8 @@ namespace CompassPS
         public string? WorkflowId { get; private set; }
         public string? DeploymentId { get; private set; }
         public string? ConversationId { get; private set; }
+        /// <summary>The run that started this one as a step (a sub-workflow or tool run); null for a top-level run.</summary>
+        public string? ParentRunId { get; private set; }
         public long? Version { get; private set; }
         public string? Trigger { get; private set; }
         /// <summary>The input as sent: a PSCustomObject for an object, or a string for a chat input.</summary>
@@ -47,6 +49,7 @@ namespace CompassPS
                     case "workflow_id": run.WorkflowId = JsonShape.IdValue(value, "workflow_id"); break;
                     case "deployment_id": run.DeploymentId = JsonShape.IdValue(value, "deployment_id"); break;
                     case "conversation_id": run.ConversationId = JsonShape.IdValue(value, "conversation_id"); break;
+                    case "parent_run_id": run.ParentRunId = JsonShape.IdValue(value, "parent_run_id"); break;
                     case "version": run.Version = JsonShape.Int64Value(value, "version"); break;
                     case "trigger": run.Trigger = JsonShape.StringValue(value, "trigger"); break;
                     case "input_data": run.InputData = JsonValues.ToPowerShell(value); break;
