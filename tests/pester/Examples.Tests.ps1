@@ -265,3 +265,33 @@ Describe 'examples/workflows: the sample definitions' {
         }
     }
 }
+
+Describe 'examples: each command line in the scripts'' help runs as written, the way a scheduler runs it' {
+    BeforeDiscovery {
+        # "pwsh ... -File ./Script.ps1 <arguments>" lines of every script's .EXAMPLE: under -File each argument is text,
+        # so an example that needs PowerShell to evaluate it (e.g. -Since (New-TimeSpan -Days 7)) fails here.
+        $commandLines = @(foreach ($script in Get-ChildItem (Join-Path $PSScriptRoot '../../examples') -Filter '*.ps1' | Where-Object Name -NE 'demo.ps1') {
+                foreach ($example in @((Get-Help $script.FullName -Full).examples.example)) {
+                    foreach ($line in "$($example.code)" -split '\r?\n') {
+                        if ($line -match '^\s*pwsh\b.*?-File\s+\./(?<script>\S+\.ps1)(?<arguments>.*)$') {
+                            @{ Script = $Matches.script; Arguments = $Matches.arguments.Trim(); Line = $line.Trim() }
+                        }
+                    }
+                }
+            })
+    }
+
+    It '<Line>' -ForEach $commandLines {
+        # A working folder with what the examples name: a topics.csv and a ./workflows folder of definitions.
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))) -Force
+        Set-Content (Join-Path $folder 'topics.csv') 'topic', 'tides'
+        Copy-Item (Join-Path $examplesDirectory 'workflows') (Join-Path $folder 'workflows') -Recurse
+        $arguments = @($Arguments -split '\s+' | Where-Object { $_ })
+        Push-Location $folder
+        try { $result = Invoke-Example $Script $arguments }
+        finally { Pop-Location }
+
+        $result.ExitCode | Should -BeIn @(0, 1) -Because "the example must run (exit code 2 or a binding error means it cannot): $($result.Output)"
+        $result.Output | Should -Not -Match 'Cannot (convert|process argument transformation|bind)'
+    }
+}

@@ -56,6 +56,9 @@ Describe 'Export-Csv of runs' {
         $same.CreatedAt | Should -BeOfType [DateTimeOffset]
         ($same.CompletedAt - $same.CreatedAt) | Should -BeOfType [TimeSpan]
         $same.CreatedAt.Year | Should -Be $run.CreatedAt.Year
+        $same.CreatedAt.ToString('yyyy') | Should -Be "$($same.CreatedAt.Year)" -Because 'a format given to ToString is used'
+        $same.CreatedAt.ToString('o') | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}'
+        $same.CreatedAt.ToString() | Should -Match $iso
         $same.InputData.topic | Should -Be 'tides'
         $same.InputData.detail.depth | Should -Be 2
         ($same | ConvertTo-Json -Depth 5 | ConvertFrom-Json).InputData.topic | Should -Be 'tides'

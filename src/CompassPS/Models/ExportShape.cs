@@ -33,11 +33,21 @@ namespace CompassPS
         public static object? LastRunAt(PSObject instance) => Time(Read(instance, nameof(LastRunAt)));
         public static object? DecidedAt(PSObject instance) => Time(Read(instance, nameof(DecidedAt)));
 
-        /// <summary>The text of a time: 2026-12-04T13:59:25.123+00:00 (what Export-Csv and Format-List write).</summary>
-        public static string IsoText(PSObject instance) =>
-            instance.BaseObject is DateTimeOffset time
-                ? time.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture)
-                : instance.BaseObject?.ToString() ?? "";
+        /// <summary>
+        /// The text of a time: 2026-12-04T13:59:25.123+00:00 (what Export-Csv and Format-List write). This stands in
+        /// for every ToString of the time, so a format or a culture given ($run.CreatedAt.ToString('o')) is passed
+        /// on to DateTimeOffset.ToString as usual.
+        /// </summary>
+        public static string IsoText(PSObject instance, params object[] arguments)
+        {
+            if (!(instance.BaseObject is DateTimeOffset time)) return instance.BaseObject?.ToString() ?? "";
+            var format = arguments.Length > 0 ? Unwrap(arguments[0]) : null;
+            var provider = arguments.Length > 1 ? Unwrap(arguments[1]) as IFormatProvider : format as IFormatProvider;
+            if (arguments.Length == 0) return time.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+            return time.ToString(format as string, provider);
+        }
+
+        private static object? Unwrap(object? value) => value is PSObject ps ? ps.BaseObject : value;
 
         /// <summary>The text of a JSON object: compact JSON ({"topic":"tides"}) instead of @{topic=tides}.</summary>
         public static string JsonText(PSObject instance)
