@@ -10,8 +10,6 @@
     Description          = 'Drive Compass AI agents and workflows from PowerShell: dispatch, wait for and stream runs, read their traces, and manage workflows, deployments, conversations and connections.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    # The export shape (src/CompassPS/CompassPS.types.ps1xml): identity and status first, ISO times, JSON text.
-    TypesToProcess       = @('CompassPS.types.ps1xml')
     FormatsToProcess     = @(
         'CompassPS.format.ps1xml', 'CompassPS.Workflows.format.ps1xml', 'CompassPS.Conversations.format.ps1xml',
         'CompassPS.Connections.format.ps1xml', 'CompassPS.RunDetails.format.ps1xml'

@@ -13,8 +13,6 @@ namespace CompassPS
         public string? WorkflowId { get; private set; }
         public string? DeploymentId { get; private set; }
         public string? ConversationId { get; private set; }
-        /// <summary>The run that started this one as a step (a sub-workflow or tool run); null for a top-level run.</summary>
-        public string? ParentRunId { get; private set; }
         public long? Version { get; private set; }
         public string? Trigger { get; private set; }
         /// <summary>The input as sent: a PSCustomObject for an object, or a string for a chat input.</summary>
@@ -26,6 +24,11 @@ namespace CompassPS
         public long? TotalTokens { get; private set; }
         public long? DurationMs { get; private set; }
         public long? StepCount { get; private set; }
+        /// <summary>
+        /// The run that started this one as a step (a sub-workflow or tool run); null for a top-level run. Declared
+        /// after the run's own fields: Export-Csv follows this order, and the column is empty for most runs.
+        /// </summary>
+        public string? ParentRunId { get; private set; }
         public DateTimeOffset? CreatedAt { get; private set; }
         public DateTimeOffset? StartedAt { get; private set; }
         public DateTimeOffset? CompletedAt { get; private set; }
