@@ -80,6 +80,25 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         (Get-Help $Name -Examples | Out-String -Width 250).Contains($start) | Should -BeTrue -Because "Get-Help $Name -Examples should show '$start'"
     }
 
+    It 'has examples that parse and name only parameters their CompassPS cmdlets have' {
+        # Running every example needs the ids and objects each one assumes; this checks what can be checked without
+        # them: the code parses, and each CompassPS command in it is given parameters it has (by name, alias or prefix).
+        foreach ($example in @($help.examples.example | Where-Object { $_ })) {
+            $code = "$($example.code)"
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($code, [ref]$null, [ref]$errors)
+            $errors | Should -BeNullOrEmpty -Because "the example '$($example.title.Trim('- '))' should parse"
+            foreach ($commandAst in $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+                $target = Get-Command -Module CompassPS -Name $commandAst.GetCommandName() -ErrorAction SilentlyContinue
+                if (-not $target) { continue }
+                $names = @($target.Parameters.Values | ForEach-Object { $_.Name; $_.Aliases })
+                foreach ($parameter in $commandAst.CommandElements | Where-Object { $_ -is [System.Management.Automation.Language.CommandParameterAst] }) {
+                    @($names | Where-Object { $_ -like "$($parameter.ParameterName)*" }).Count | Should -BeGreaterThan 0 -Because "$($target.Name) in '$($example.title.Trim('- '))' is given -$($parameter.ParameterName)"
+                }
+            }
+        }
+    }
+
     It 'documents only parameters the cmdlet has' {
         $page = Join-Path $helpSources "$Name.md"
         # A missing page documents nothing; the tests above report it.
