@@ -1,13 +1,14 @@
 <#
 .SYNOPSIS
-    Generates the module's Get-Help files from docs/help/*.md and docs/about_CompassPS.md.
+    Generates the module's Get-Help files from docs/help/*.md and docs/about_*.md.
 .DESCRIPTION
     Imports the built module by path and, for every cmdlet it exports, merges the text of
     docs/help/<Verb-Noun>.md (format: docs/help/README.md) with what the compiled cmdlet declares:
     parameter sets, types, mandatory, positions, pipeline input, aliases, wildcards, default values,
     and the -WhatIf/-Confirm and -First/-Skip/-IncludeTotalCount parameters that SupportsShouldProcess
-    and SupportsPaging add. Writes MAML to <ModuleDirectory>/en-US/CompassPS.dll-Help.xml and the about
-    topic to <ModuleDirectory>/en-US/about_CompassPS.help.txt.
+    and SupportsPaging add. Writes MAML to <ModuleDirectory>/en-US/CompassPS.dll-Help.xml and each about
+    topic (docs/about_CompassPS.md, docs/about_CompassWorkflowDefinition.md, ...) to
+    <ModuleDirectory>/en-US/about_<Topic>.help.txt, as plain text: tables become aligned columns.
 
     A malformed source file fails the run (exit code 1) with every problem listed as file:line.
     A missing page or an undocumented parameter only warns: tests/pester/Help.Tests.ps1 reports those.
@@ -23,7 +24,7 @@ using namespace System.Management.Automation
 param(
     # The laid-out module folder (holds CompassPS.psd1 and CompassPS.dll).
     [Parameter(Mandatory)][string]$ModuleDirectory,
-    # The folder that holds help/<Verb-Noun>.md and about_CompassPS.md.
+    # The folder that holds help/<Verb-Noun>.md and the about_*.md topics.
     [Parameter(Mandatory)][string]$SourceDirectory
 )
 
@@ -415,10 +416,70 @@ function Add-CommandHelp([System.Text.StringBuilder]$Xml, $Shape, $Help) {
 
 #region about topic
 
-# Console text for about_CompassPS in the classic layout PowerShell 5.1 and 7 both read: '## X' becomes
+# Console text for an about topic in the classic layout PowerShell 5.1 and 7 both read: '## X' becomes
 # an upper-case heading, '### Y' an underlined sub-heading; paragraphs and list items are wrapped to
-# 80 columns; code blocks and tables keep their lines.
+# 80 columns; code blocks keep their lines; tables become aligned columns (no Markdown pipes); `code`,
+# **bold** and links lose their Markdown marks.
 $ListItem = [regex]::new('^(?:[-*+]|\d+\.)[ \t]')
+$InlineCode = [regex]::new('`([^`]+)`')
+$TableSeparatorCell = [regex]::new('^:?-+:?$')
+$CellSplit = [regex]::new('(?<!\\)\|')
+
+function ConvertTo-PlainInline([string]$Text) {
+    $InlineCode.Replace($Bold.Replace($Link.Replace($Text, '$1 ($2)'), '$1'), '$1')
+}
+
+# Words wrapped to lines of at most $Width characters (a longer word stands alone on its line).
+function Split-Words([string]$Text, [int]$Width) {
+    $lines = [List[string]]::new()
+    $line = ''
+    foreach ($word in $Text.Split([char]' ', [StringSplitOptions]::RemoveEmptyEntries)) {
+        if ($line -and $line.Length + 1 + $word.Length -gt $Width) { $lines.Add($line); $line = $word }
+        elseif ($line) { $line += " $word" }
+        else { $line = $word }
+    }
+    $lines.Add($line)
+    , $lines
+}
+
+# A Markdown table as console text: aligned columns under an underlined header, the last column wrapped
+# to 80 characters; a table whose last column would get fewer than 36 becomes one block per row ("Header: value" lines).
+function Add-TableText([List[string]]$Out, [List[string[]]]$Rows) {
+    $columns = ($Rows | ForEach-Object { $_.Count } | Measure-Object -Maximum).Maximum
+    $widths = [int[]]::new($columns)
+    foreach ($row in $Rows) { for ($c = 0; $c -lt $row.Count; $c++) { $widths[$c] = [Math]::Max($widths[$c], $row[$c].Length) } }
+    $lastStart = 4
+    for ($c = 0; $c -lt $columns - 1; $c++) { $lastStart += $widths[$c] + 2 }
+    if ($columns -gt 1 -and 80 - $lastStart -lt 36) {
+        $header = $Rows[0]
+        for ($r = 1; $r -lt $Rows.Count; $r++) {
+            if ($r -gt 1) { $Out.Add('') }
+            $row = $Rows[$r]
+            $Out.Add("    $($row[0])")
+            for ($c = 1; $c -lt $row.Count; $c++) {
+                if (-not $row[$c]) { continue }
+                $label = if ($c -lt $header.Count -and $header[$c]) { "$($header[$c]): " } else { '' }
+                $wrapped = Split-Words "$label$($row[$c])" 70
+                $Out.Add("        $($wrapped[0])")
+                for ($w = 1; $w -lt $wrapped.Count; $w++) { $Out.Add("          $($wrapped[$w])") }
+            }
+        }
+        return
+    }
+    for ($r = 0; $r -lt $Rows.Count; $r++) {
+        $row = $Rows[$r]
+        $prefix = '    '
+        for ($c = 0; $c -lt $columns - 1; $c++) { $prefix += $(if ($c -lt $row.Count) { $row[$c] } else { '' }).PadRight($widths[$c] + 2) }
+        $last = if ($columns - 1 -lt $row.Count) { $row[$columns - 1] } else { '' }
+        $wrapped = Split-Words $last (80 - $lastStart)
+        $Out.Add(($prefix + $wrapped[0]).TrimEnd())
+        for ($w = 1; $w -lt $wrapped.Count; $w++) { $Out.Add((' ' * $lastStart) + $wrapped[$w]) }
+        if ($r -eq 0) {
+            $rule = @(for ($c = 0; $c -lt $columns - 1; $c++) { '-' * [Math]::Max(1, $widths[$c]) }) + @('-' * [Math]::Max(1, [Math]::Min($widths[$columns - 1], 80 - $lastStart)))
+            $Out.Add(('    ' + ($rule -join '  ')).TrimEnd())
+        }
+    }
+}
 
 function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
     $lines = [System.IO.File]::ReadAllLines($Path)
@@ -435,6 +496,7 @@ function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
     $previous = 'heading'
     $fenceLine = 0
     $sections = [List[string]]::new()
+    $tableRows = [List[string[]]]::new()
     for ($i = $titleIndex + 1; $i -le $lines.Count; $i++) {
         $text = if ($i -lt $lines.Count) { $lines[$i].TrimEnd() } else { '' }
         $trimmed = $text.Trim()
@@ -445,9 +507,18 @@ function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
         $kind = if (-not $trimmed) { 'blank' } elseif ($trimmed.StartsWith('```')) { 'code' } elseif ($text.StartsWith('#')) { 'heading' }
         elseif ($trimmed.StartsWith('|')) { 'table' } elseif ($ListItem.IsMatch($trimmed)) { 'list' } else { 'text' }
         if ($kind -eq 'text' -and $paragraph.Length) { $null = $paragraph.Append(' ').Append($trimmed); continue }
-        # Anything else ends the paragraph or list item being gathered.
+        if ($kind -eq 'table') {
+            $cells = [string[]]@($CellSplit.Split($trimmed.Trim('|')) | ForEach-Object { (ConvertTo-PlainInline $_.Trim()).Replace('\|', '|') })
+            $isSeparator = $tableRows.Count -eq 1 -and -not @($cells | Where-Object { -not $TableSeparatorCell.IsMatch($_) })
+            if ($tableRows.Count -and $previous -eq 'table') {
+                if (-not $isSeparator) { $tableRows.Add($cells) }
+                continue
+            }
+        }
+        # Anything else ends the table, paragraph or list item being gathered.
+        if ($tableRows.Count) { Add-TableText $out $tableRows; $tableRows.Clear() }
         if ($paragraph.Length) {
-            $words = $Bold.Replace($Link.Replace($paragraph.ToString(), '$1 ($2)'), '$1').Split([char]' ', [StringSplitOptions]::RemoveEmptyEntries)
+            $words = (ConvertTo-PlainInline $paragraph.ToString()).Split([char]' ', [StringSplitOptions]::RemoveEmptyEntries)
             $line = '    '
             foreach ($word in $words) {
                 # Get-Help reads only the first line under SHORT DESCRIPTION as the synopsis: that one is not wrapped.
@@ -467,7 +538,7 @@ function ConvertTo-AboutText([string]$Path, [string]$File, [string]$TopicName) {
         $previous = $kind
         switch ($kind) {
             'code' { $fenceLine = $i + 1 }
-            'table' { $out.Add("    $trimmed") }
+            'table' { $tableRows.Add($cells) }
             'list' { $hangingIndent = 4 + $ListItem.Match($trimmed).Length; $null = $paragraph.Append($trimmed) }
             'text' { $hangingIndent = 4; $null = $paragraph.Append($trimmed) }
             'heading' {
@@ -529,9 +600,15 @@ foreach ($command in $commands.Values) {
 }
 $null = $xml.Append('</helpItems>')
 
-$aboutSource = Join-Path $SourceDirectory "about_$ModuleName.md"
-$aboutText = if (Test-Path $aboutSource) { ConvertTo-AboutText $aboutSource ([System.IO.Path]::GetRelativePath($displayRoot, $aboutSource)) "about_$ModuleName" }
-else { Write-Warning "$([System.IO.Path]::GetRelativePath($displayRoot, $aboutSource)) is missing: Get-Help about_$ModuleName will find nothing" }
+# Every about_<Topic>.md beside help/ becomes about_<Topic>.help.txt; the module's own topic should exist.
+$aboutTexts = [ordered]@{}
+foreach ($aboutSource in [System.IO.DirectoryInfo]::new($SourceDirectory).GetFiles('about_*.md')) {
+    $topicName = $aboutSource.BaseName
+    $aboutTexts[$topicName] = ConvertTo-AboutText $aboutSource.FullName ([System.IO.Path]::GetRelativePath($displayRoot, $aboutSource.FullName)) $topicName
+}
+if (-not $aboutTexts.Contains("about_$ModuleName")) {
+    Write-Warning "$([System.IO.Path]::GetRelativePath($displayRoot, (Join-Path $SourceDirectory "about_$ModuleName.md"))) is missing: Get-Help about_$ModuleName will find nothing"
+}
 
 if ($Problems.Count) {
     [Console]::Error.WriteLine("Help sources are malformed ($($Problems.Count) problem(s); the format is in docs/help/README.md):")
@@ -547,5 +624,7 @@ $document.LoadXml($xml.ToString())
 $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
 $writer = [System.Xml.XmlWriter]::Create((Join-Path $culture "$ModuleName.dll-Help.xml"), $settings)
 try { $document.Save($writer) } finally { $writer.Dispose() }
-if ($aboutText) { [System.IO.File]::WriteAllText((Join-Path $culture "about_$ModuleName.help.txt"), $aboutText, [System.Text.UTF8Encoding]::new($false)) }
+foreach ($topicName in $aboutTexts.Keys) {
+    if ($aboutTexts[$topicName]) { [System.IO.File]::WriteAllText((Join-Path $culture "$topicName.help.txt"), $aboutTexts[$topicName], [System.Text.UTF8Encoding]::new($false)) }
+}
 Write-Host ("Help for {0} of {1} cmdlet(s) written to {2} in {3:N0} ms" -f $written, $commands.Count, $culture, $clock.Elapsed.TotalMilliseconds)

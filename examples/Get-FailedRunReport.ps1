@@ -12,7 +12,8 @@
 
     It never prompts. The Compass URL and key come from the environment (see NOTES).
 .PARAMETER Since
-    How far back to look. Default: the last 24 hours.
+    How far back to look, as a TimeSpan: 7.00:00:00 is seven days, 06:00:00 six hours (text that works on a
+    command line, also under pwsh -File). Default: the last 24 hours.
 .PARAMETER DeploymentId
     Only runs of this deployment.
 .PARAMETER MaxRuns
@@ -26,9 +27,10 @@
 
     The runs that failed in the last 24 hours, and a count per error.
 .EXAMPLE
-    pwsh -NoProfile -NonInteractive -File ./Get-FailedRunReport.ps1 -Since (New-TimeSpan -Days 7) -Path failed.csv -FailIfAny
+    pwsh -NoProfile -NonInteractive -File ./Get-FailedRunReport.ps1 -Since 7.00:00:00 -Path failed.csv -FailIfAny
 
-    A week's failures to failed.csv; exit code 1 if there were any.
+    A week's failures to failed.csv; exit code 1 if there were any. Under -File every argument is text, so the
+    week is written 7.00:00:00 (days.hours:minutes:seconds); (New-TimeSpan -Days 7) works only inside PowerShell.
 .NOTES
     Set these in the scheduler, the CI job's secret variables or the Automation account, never in the script:
         COMPASS_BASE_URL    e.g. https://compass.example.com

@@ -191,24 +191,107 @@ nodes:
         $result.Output | Should -BeLike "*WARNING: $badName.yaml is invalid: *nowhere*"
         $result.Output | Should -BeLike '*1 of 2 definition(s) invalid; nothing was published.*'
         foreach ($name in $goodName, $badName) {
-            $workflow = Get-CompassWorkflow -Context $context -Name $name
-            $workflow.LatestVersion | Should -BeNullOrEmpty -Because "$name must not have been published"
+            Get-CompassWorkflow -Context $context -Name $name | Should -BeNullOrEmpty -Because "checking $name must create nothing"
         }
     }
 
-    It 'publishes every definition and exits 0 when all are valid; publishing again makes the next version' {
+    It '-ValidateOnly checks new and existing files, exits 0 and leaves the server as it was' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'check-only')
+        $existingName = "existing-lookup-$suffix"
+        $existing = New-CompassWorkflow -Context $context -Name $existingName -Definition $definition
+        Set-Content (Join-Path $folder "$existingName.yaml") ($definition -replace 'Notes for', 'Changed notes for')
+        Set-Content (Join-Path $folder "new-lookup-$suffix.yaml") $definition
+        $before = @(Get-CompassWorkflow -Context $context).Count
+
+        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName, '-ValidateOnly')
+
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -BeLike '*All 2 definition(s) are valid.*'
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+        Get-CompassWorkflow -Context $context -Name "new-lookup-$suffix" | Should -BeNullOrEmpty
+        $after = Get-CompassWorkflow -Context $context -Id $existing.Id
+        $after.Definition | Should -Be $existing.Definition
+        $after.LatestVersion | Should -BeNullOrEmpty
+    }
+
+    It 'publishes every definition and exits 0 when all are valid; an unchanged file makes no new version, a changed one does' {
         $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'valid')
         Set-Content (Join-Path $folder "$goodName.yaml") $definition
 
         $first = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
         $first.ExitCode | Should -Be 0 -Because $first.Output
-        $first.Output | Should -BeLike '*Published 1 workflow(s).*'
+        $first.Output | Should -BeLike '*Published 1 workflow(s); 0 unchanged.*'
         $workflow = Get-CompassWorkflow -Context $context -Name $goodName
         $workflow.LatestVersion | Should -Be 1
         (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 1
 
         $second = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
         $second.ExitCode | Should -Be 0 -Because $second.Output
+        $second.Output | Should -BeLike '*Published 0 workflow(s); 1 unchanged.*'
+        @(Get-CompassWorkflowVersion -Context $context -WorkflowId $workflow.Id).Count | Should -Be 1
+
+        Set-Content (Join-Path $folder "$goodName.yaml") ($definition -replace 'Notes for', 'More notes for')
+        $third = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $third.ExitCode | Should -Be 0 -Because $third.Output
         (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 2
+    }
+}
+
+Describe 'examples/workflows: the sample definitions' {
+    BeforeDiscovery {
+        $samples = @(Get-ChildItem (Join-Path $PSScriptRoot '../../examples/workflows') -File |
+                Where-Object Extension -In '.yaml', '.yml', '.json' | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } })
+    }
+
+    It '<Name> is valid on the local server, checked without creating anything' -ForEach $samples {
+        $before = @(Get-CompassWorkflow -Context $context).Count
+        $result = Test-CompassWorkflow -Context $context -Path $Path
+        $result.Valid | Should -BeTrue -Because ($result.Errors | Out-String)
+        $result.Warnings | Should -HaveCount 0 -Because ($result.Warnings | Out-String)
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+    }
+
+    It '<Name> runs to completion with the input its header shows' -ForEach $samples {
+        $inputLine = @(Get-Content $Path | Where-Object { $_ -like '# input: *' })
+        $inputLine | Should -HaveCount 1 -Because 'each sample shows an input to try it with'
+        $workflow = New-CompassWorkflow -Context $context -Path $Path -Name "sample-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        try {
+            $run = Start-CompassRun -Context $context -WorkflowId $workflow.Id -InputData ($inputLine[0].Substring('# input: '.Length)) -Wait
+            $run.Status | Should -Be 'completed' -Because "$($run.Error)"
+            $run.Output | Should -Not -BeNullOrEmpty
+        }
+        finally {
+            Remove-CompassWorkflow -Context $context -WorkflowId $workflow.Id -Confirm:$false
+        }
+    }
+}
+
+Describe 'examples: each command line in the scripts'' help runs as written, the way a scheduler runs it' {
+    BeforeDiscovery {
+        # "pwsh ... -File ./Script.ps1 <arguments>" lines of every script's .EXAMPLE: under -File each argument is text,
+        # so an example that needs PowerShell to evaluate it (e.g. -Since (New-TimeSpan -Days 7)) fails here.
+        $commandLines = @(foreach ($script in Get-ChildItem (Join-Path $PSScriptRoot '../../examples') -Filter '*.ps1' | Where-Object Name -NE 'demo.ps1') {
+                foreach ($example in @((Get-Help $script.FullName -Full).examples.example)) {
+                    foreach ($line in "$($example.code)" -split '\r?\n') {
+                        if ($line -match '^\s*pwsh\b.*?-File\s+\./(?<script>\S+\.ps1)(?<arguments>.*)$') {
+                            @{ Script = $Matches.script; Arguments = $Matches.arguments.Trim(); Line = $line.Trim() }
+                        }
+                    }
+                }
+            })
+    }
+
+    It '<Line>' -ForEach $commandLines {
+        # A working folder with what the examples name: a topics.csv and a ./workflows folder of definitions.
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))) -Force
+        Set-Content (Join-Path $folder 'topics.csv') 'topic', 'tides'
+        Copy-Item (Join-Path $examplesDirectory 'workflows') (Join-Path $folder 'workflows') -Recurse
+        $arguments = @($Arguments -split '\s+' | Where-Object { $_ })
+        Push-Location $folder
+        try { $result = Invoke-Example $Script $arguments }
+        finally { Pop-Location }
+
+        $result.ExitCode | Should -BeIn @(0, 1) -Because "the example must run (exit code 2 or a binding error means it cannot): $($result.Output)"
+        $result.Output | Should -Not -Match 'Cannot (convert|process argument transformation|bind)'
     }
 }

@@ -80,6 +80,25 @@ Describe 'Get-Help <Name>' -ForEach $cmdlets {
         (Get-Help $Name -Examples | Out-String -Width 250).Contains($start) | Should -BeTrue -Because "Get-Help $Name -Examples should show '$start'"
     }
 
+    It 'has examples that parse and name only parameters their CompassPS cmdlets have' {
+        # Running every example needs the ids and objects each one assumes; this checks what can be checked without
+        # them: the code parses, and each CompassPS command in it is given parameters it has (by name, alias or prefix).
+        foreach ($example in @($help.examples.example | Where-Object { $_ })) {
+            $code = "$($example.code)"
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($code, [ref]$null, [ref]$errors)
+            $errors | Should -BeNullOrEmpty -Because "the example '$($example.title.Trim('- '))' should parse"
+            foreach ($commandAst in $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.CommandAst] }, $true)) {
+                $target = Get-Command -Module CompassPS -Name $commandAst.GetCommandName() -ErrorAction SilentlyContinue
+                if (-not $target) { continue }
+                $names = @($target.Parameters.Values | ForEach-Object { $_.Name; $_.Aliases })
+                foreach ($parameter in $commandAst.CommandElements | Where-Object { $_ -is [System.Management.Automation.Language.CommandParameterAst] }) {
+                    @($names | Where-Object { $_ -like "$($parameter.ParameterName)*" }).Count | Should -BeGreaterThan 0 -Because "$($target.Name) in '$($example.title.Trim('- '))' is given -$($parameter.ParameterName)"
+                }
+            }
+        }
+    }
+
     It 'documents only parameters the cmdlet has' {
         $page = Join-Path $helpSources "$Name.md"
         # A missing page documents nothing; the tests above report it.
@@ -98,6 +117,37 @@ Describe 'about_CompassPS' {
         foreach ($term in 'Connect-Compass', '-Context', 'COMPASS_API_KEY', 'COMPASS_BASE_URL', 'CompassPS.NotFound', 'Retry-After') {
             $text | Should -BeLike "*$term*"
         }
+    }
+}
+
+Describe 'about topics read as plain text' -ForEach @(@{ Topic = 'about_CompassPS' }, @{ Topic = 'about_CompassWorkflowDefinition' }) {
+    It '<Topic> shows no Markdown table pipes, rules or inline-code marks' {
+        $topic = Get-Help $Topic
+        $topic.Category | Should -Be 'HelpFile'
+        "$($topic.Synopsis)" | Should -Not -BeNullOrEmpty
+        $text = $topic | Out-String -Width 200
+        $text | Should -Not -Match '(?m)^\s*\|' -Because 'a table row should read as aligned columns'
+        $text | Should -Not -Match '\|\s*:?-{3}' -Because 'a Markdown table rule should not show'
+        # Inline code marks (`x`) outside code blocks: code blocks are indented 8 spaces.
+        @($text -split '\r?\n' | Where-Object { $_ -notmatch '^ {8}' -and $_ -match '`[^`]+`' }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'about_CompassWorkflowDefinition' {
+    It 'documents node types, binding kinds and output modes' {
+        $text = Get-Help about_CompassWorkflowDefinition | Out-String -Width 200
+        foreach ($term in 'component', 'agent', 'integration', 'workflow', 'ref', 'template', 'literal', 'list', 'object', 'config',
+            'single', 'structured', 'Test-CompassWorkflow -Path', 'MISSING_OUTPUT') {
+            $text | Should -BeLike "*$term*"
+        }
+    }
+
+    It 'lays a table out as aligned columns with its header underlined' {
+        $lines = (Get-Help about_CompassWorkflowDefinition | Out-String -Width 200) -split '\r?\n'
+        $header = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match '^\s*kind\s+Fields\s+The value' })
+        $header | Should -BeGreaterThan 0
+        $lines[$header + 1] | Should -Match '^\s*-+\s+-+\s+-+'
+        $lines[$header + 2] | Should -Match '^\s*ref\s+source, path\s+what the node'
     }
 }
 

@@ -93,7 +93,7 @@ Describe 'Run lifecycle' {
     It 'shows runs readably at 80 columns' {
         $table = Get-CompassRun -First 3 | Format-Table | Out-String -Width 80
         $lines = $table -split "\r?\n" | Where-Object { $_.Trim() }
-        $lines[0] | Should -Match '^Id\s+Status\s+Created\s+Elapsed\s+Tokens\s+Output'
+        $lines[0] | Should -Match '^Id\s+Status\s+Created\s+Workflow'
         $lines.Count | Should -Be 5 -Because 'one header line, one rule line and one line per run: nothing wraps'
     }
 

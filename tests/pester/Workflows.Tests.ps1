@@ -348,6 +348,45 @@ nodes:
         (Test-CompassWorkflow -Id $valid.Id -Path $file).Errors.Code | Should -Contain 'MISSING_OUTPUT'
     }
 
+    It 'checks a file without -WorkflowId as a dry run that creates and changes nothing' {
+        $file = Join-Path $TestDrive 'dry-run-new.yaml'
+        Set-Content $file (New-Definition 'dry-run-new')
+        $brokenFile = Join-Path $TestDrive 'dry-run-broken.yaml'
+        Set-Content $brokenFile $brokenDefinition
+        $before = @(Get-CompassTestServerItems $server $secretKey '/v1/workflows/' | ForEach-Object { "$($_.id) $($_.updated_at)" })
+
+        $good = Test-CompassWorkflow -Path $file
+        $bad = Test-CompassWorkflow -Path $brokenFile
+        $fromText = Test-CompassWorkflow -Definition $brokenDefinition -Quiet
+
+        $good.Valid | Should -BeTrue
+        $good.WorkflowId | Should -BeNullOrEmpty -Because 'the result is about the file, not the workflow it was checked through'
+        $good.Source | Should -Be $file
+        $bad.Errors.Code | Should -Contain 'MISSING_OUTPUT'
+        $fromText | Should -BeExactly $false
+        ($bad | Out-String -Width 200) | Should -BeLike "*dry-run-broken.yaml: INVALID, 1 error(s)*MISSING_OUTPUT*"
+        $after = @(Get-CompassTestServerItems $server $secretKey '/v1/workflows/' | ForEach-Object { "$($_.id) $($_.updated_at)" })
+        $after | Should -Be $before
+        Get-ServerWorkflow 'dry-run-new' | Should -BeNullOrEmpty
+    }
+
+    It 'checks an agent file as an agent, and a workflow file never against an agent' {
+        $file = Join-Path $TestDrive 'dry-run-agent.yaml'
+        Set-Content $file ((New-Definition 'dry-run-agent') -replace 'type: workflow', 'type: agent')
+        # An agent holds one agent node: the prompt-only definition is not a valid agent.
+        (Test-CompassWorkflow -Path $file).Errors.Code | Should -Contain 'AGENT_SHAPE'
+    }
+
+    It 'validates the definitions shown in about_CompassWorkflowDefinition' {
+        $about = Get-Content -Raw (Join-Path (Get-CompassTestRoot) 'docs/about_CompassWorkflowDefinition.md')
+        $definitions = @([regex]::Matches($about, '(?ms)^```yaml\r?\n(name: .*?)^```') | ForEach-Object { $_.Groups[1].Value })
+        $definitions.Count | Should -BeGreaterOrEqual 1
+        foreach ($definition in $definitions) {
+            $result = Test-CompassWorkflow -Definition $definition
+            $result.Valid | Should -BeTrue -Because ($result.Errors | Out-String)
+        }
+    }
+
     It '-Quiet answers $true or $false' {
         $valid | Test-CompassWorkflow -Quiet | Should -BeExactly $true
         $broken | Test-CompassWorkflow -Quiet | Should -BeExactly $false
@@ -363,6 +402,7 @@ Describe 'Publish-CompassWorkflow' {
         $first.LiveVersion | Should -Be 1
         $first.WorkflowId | Should -Be $workflow.Id
 
+        $workflow | Set-CompassWorkflow -Definition (New-Definition 'publish-twice' 'Second {{topic}}')
         $second = Publish-CompassWorkflow -Id $workflow.Id
         $second.Id | Should -Be $first.Id
         $second.Version | Should -Be 2
@@ -400,6 +440,29 @@ Describe 'Publish-CompassWorkflow' {
         $failures[0].TargetObject.Errors.Code | Should -Contain 'MISSING_OUTPUT'
         $failures[0].Exception.StatusCode | Should -Be 409
         (Invoke-Server "/v1/workflows/$($workflow.Id)/versions").Body.items | Should -HaveCount 0
+    }
+
+    It 'makes no new version for a draft identical to the live version, and says so; -Force publishes anyway' {
+        $workflow = New-CompassWorkflow -Name 'publish-unchanged' -Definition (New-Definition 'publish-unchanged')
+        $first = $workflow | Publish-CompassWorkflow
+        # The same text again, with Windows line endings: still the same definition.
+        $workflow | Set-CompassWorkflow -Definition ((New-Definition 'publish-unchanged') -replace "`r?`n", "`r`n")
+
+        $second = $workflow | Publish-CompassWorkflow -WarningVariable unchanged -WarningAction SilentlyContinue
+
+        $unchanged | Should -HaveCount 1
+        "$($unchanged[0])" | Should -BeLike "*$($workflow.Id)*same as its live version 1*no new version*"
+        $second.Id | Should -Be $first.Id
+        $second.Version | Should -Be 1
+        (Invoke-Server "/v1/workflows/$($workflow.Id)/versions").Body.items | Should -HaveCount 1
+
+        $forced = $workflow | Publish-CompassWorkflow -Force -WarningVariable forcedWarnings
+        $forcedWarnings | Should -BeNullOrEmpty
+        $forced.Version | Should -Be 2
+
+        $workflow | Set-CompassWorkflow -Definition (New-Definition 'publish-unchanged' 'Changed {{topic}}')
+        ($workflow | Publish-CompassWorkflow -WarningVariable changedWarnings).Version | Should -Be 3
+        $changedWarnings | Should -BeNullOrEmpty
     }
 
     It '-WhatIf publishes nothing' {
@@ -441,7 +504,8 @@ Describe 'Get-CompassWorkflowVersion' {
         $run.Status | Should -Be 'completed'
         $run.Output | Should -BeLike '*Callee v1 pins*'
 
-        $callerV2 = $caller | Publish-CompassWorkflow
+        # The caller's draft is unchanged: only -Force publishes it again, pinning the callee's new live version.
+        $callerV2 = $caller | Publish-CompassWorkflow -Force
         (Get-CompassWorkflowVersion $caller.Id -Version $callerV2.Version).PinnedVersions.($callee.Id) | Should -Be 2
         ($callerV2 | Start-CompassRun -InputData @{ topic = 'pins' } -Wait).Output | Should -BeLike '*Callee v2 pins*'
     }

@@ -8,7 +8,8 @@ namespace CompassPS.Commands
     /// Deploys a workflow: freezes its draft into the next version and makes that version live on the workflow's
     /// deployment (created on the first publish). Writes the deployment, whose Version is the version just made, so
     /// it can be piped straight into Start-CompassRun. A draft with validation errors is refused with an error
-    /// (CompassPS.ValidationFailed) that lists them; its TargetObject is the validation result.
+    /// (CompassPS.ValidationFailed) that lists them; its TargetObject is the validation result. A draft identical to
+    /// the live version makes no new version (unless -Force): a warning says so and the deployment is written as it is.
     /// </summary>
     [Cmdlet(VerbsData.Publish, "CompassWorkflow", SupportsShouldProcess = true)]
     [OutputType(typeof(Deployment))]
@@ -20,6 +21,13 @@ namespace CompassPS.Commands
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public string[] WorkflowId { get; set; } = Array.Empty<string>();
+
+        /// <summary>
+        /// Publish a new version even when the draft equals the live version: a publish also pins the versions of the
+        /// workflows the definition calls, so this moves an unchanged workflow onto their current live versions.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
 
         private PipelineWrites? _publications;
 
@@ -42,6 +50,13 @@ namespace CompassPS.Commands
 
         private void PublishNow(string id)
         {
+            if (!Force && UnchangedDeployment(id) is Deployment unchanged)
+            {
+                WriteWarning($"The draft of the workflow '{id}' is the same as its live version {unchanged.LiveVersion}: no new version was published. " +
+                    "Use -Force to publish one anyway (e.g. to pin the current versions of the workflows it calls).");
+                WriteObject(unchanged.ToPSObject());
+                return;
+            }
             Deployment deployment;
             try
             {
@@ -55,6 +70,32 @@ namespace CompassPS.Commands
             }
             WriteObject(deployment.ToPSObject());
         }
+
+        /// <summary>
+        /// The workflow's deployment when its draft is the definition of the live version (line endings and trailing
+        /// white space aside), else null. Null too when a publish must still act: no deployment or live version yet, an
+        /// archived deployment (publishing brings it back), or a server whose versions do not carry their definition.
+        /// </summary>
+        private Deployment? UnchangedDeployment(string id)
+        {
+            var workflow = Await(Client.GetWorkflowAsync(id, StopToken));
+            if (workflow.DeploymentId is null || workflow.Definition is null) return null;
+            var deployment = Await(Client.GetDeploymentAsync(workflow.DeploymentId, StopToken));
+            if (deployment.LiveVersion is null || string.Equals(deployment.Status, "archived", StringComparison.OrdinalIgnoreCase)) return null;
+            foreach (var page in Enumerate(Client.ListWorkflowVersionsAsync(id, 0, null, StopToken)))
+            {
+                foreach (var version in page.Items)
+                {
+                    if (version.Version != deployment.LiveVersion) continue;
+                    return version.Definition != null && Normalized(version.Definition) == Normalized(workflow.Definition)
+                        ? deployment.AsUnchangedPublish()
+                        : null;
+                }
+            }
+            return null;
+        }
+
+        private static string Normalized(string definition) => definition.Replace("\r\n", "\n").TrimEnd();
 
         /// <summary>
         /// The refusal's body holds the validation, but the client core keeps only an error's code and message: the

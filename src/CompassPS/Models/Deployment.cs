@@ -36,8 +36,9 @@ namespace CompassPS
         public DateTimeOffset? UpdatedAt { get; private set; }
 
         /// <summary>
-        /// The version a publish just created: set on the deployment Publish-CompassWorkflow returns, null on a
-        /// deployment read any other way (its LiveVersion says what it runs).
+        /// The version a publish just created (or, when the draft was unchanged, the live version it left in place): set
+        /// on the deployment Publish-CompassWorkflow returns, null on a deployment read any other way (its LiveVersion
+        /// says what it runs).
         /// </summary>
         public long? Version { get; private set; }
 
@@ -70,6 +71,13 @@ namespace CompassPS
             var d = FromJson(json);
             d.Version ??= d.LiveVersion;
             return d;
+        }
+
+        /// <summary>A deployment a publish left as it was (its draft unchanged): Version is the live version.</summary>
+        internal Deployment AsUnchangedPublish()
+        {
+            Version = LiveVersion;
+            return this;
         }
 
         public override string ToString() => Id;

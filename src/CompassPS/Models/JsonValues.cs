@@ -28,6 +28,8 @@ namespace CompassPS
                     {
                         obj.Properties.Add(new PSNoteProperty(property.Name, ToPowerShell(property.Value)));
                     }
+                    // Its text (Export-Csv, "$($run.Output)") is compact JSON: see ExportShape.
+                    ExportShape.AddJsonText(obj);
                     return obj;
                 case JsonValueKind.Array:
                     var list = new object?[element.GetArrayLength()];

@@ -24,6 +24,11 @@ namespace CompassPS
         public long? TotalTokens { get; private set; }
         public long? DurationMs { get; private set; }
         public long? StepCount { get; private set; }
+        /// <summary>
+        /// The run that started this one as a step (a sub-workflow or tool run); null for a top-level run. Declared
+        /// after the run's own fields: Export-Csv follows this order, and the column is empty for most runs.
+        /// </summary>
+        public string? ParentRunId { get; private set; }
         public DateTimeOffset? CreatedAt { get; private set; }
         public DateTimeOffset? StartedAt { get; private set; }
         public DateTimeOffset? CompletedAt { get; private set; }
@@ -47,6 +52,7 @@ namespace CompassPS
                     case "workflow_id": run.WorkflowId = JsonShape.IdValue(value, "workflow_id"); break;
                     case "deployment_id": run.DeploymentId = JsonShape.IdValue(value, "deployment_id"); break;
                     case "conversation_id": run.ConversationId = JsonShape.IdValue(value, "conversation_id"); break;
+                    case "parent_run_id": run.ParentRunId = JsonShape.IdValue(value, "parent_run_id"); break;
                     case "version": run.Version = JsonShape.Int64Value(value, "version"); break;
                     case "trigger": run.Trigger = JsonShape.StringValue(value, "trigger"); break;
                     case "input_data": run.InputData = JsonValues.ToPowerShell(value); break;

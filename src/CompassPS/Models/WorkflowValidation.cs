@@ -14,8 +14,13 @@ namespace CompassPS
     {
         private static readonly HashSet<string> Known = new HashSet<string> { "valid", "errors", "warnings" };
 
-        /// <summary>The workflow validated (not on the wire: the cmdlet knows it).</summary>
-        public string WorkflowId { get; private set; } = "";
+        /// <summary>
+        /// The workflow validated (not on the wire: the cmdlet knows it); null for a dry run of a file or definition
+        /// given without -WorkflowId, so that piping the result on can never act on the workflow it was checked through.
+        /// </summary>
+        public string? WorkflowId { get; private set; } = "";
+        /// <summary>What was checked: the definition file's full path, "-Definition", or null for a workflow's draft.</summary>
+        public string? Source { get; private set; }
         public bool Valid { get; private set; }
         public ValidationIssue[] Errors { get; private set; } = System.Array.Empty<ValidationIssue>();
         public ValidationIssue[] Warnings { get; private set; } = System.Array.Empty<ValidationIssue>();
@@ -37,6 +42,14 @@ namespace CompassPS
             };
             validation.KeepUnknownFields(json, Known);
             return validation;
+        }
+
+        /// <summary>The result of a dry run: about <paramref name="source"/>, not about the workflow it was checked through.</summary>
+        internal WorkflowValidation AsDryRun(string source)
+        {
+            WorkflowId = null;
+            Source = source;
+            return this;
         }
 
         private static ValidationIssue[] ReadIssues(JsonElement json, string name, string severity)
