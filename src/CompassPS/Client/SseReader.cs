@@ -39,7 +39,8 @@ namespace CompassPS.Client
     /// interpretation): fields <c>data</c>, <c>event</c>, <c>id</c> and <c>retry</c>, comments, unknown fields ignored,
     /// CRLF, LF or CR line ends, a leading UTF-8 BOM, one optional space after the colon, data over several lines
     /// joined by LF, an event dispatched at a blank line only when it had data, and an unfinished event at the end of
-    /// the stream discarded. Works on bytes so that event data reaches the JSON decoder without a detour through
+    /// the stream discarded. An event's id is the <c>id:</c> given since the last dispatch (the persisting last id is
+    /// <see cref="LastEventId"/>), as with the .NET SseParser the module used before. Works on bytes so that event data reaches the JSON decoder without a detour through
     /// strings.
     /// <para>
     /// Unlike a general-purpose parser it bounds everything it holds, because the server decides how long a line
@@ -402,13 +403,13 @@ namespace CompassPS.Client
 
         private SseEvent? Dispatch()
         {
-            SseEvent? dispatched = null;
-            if (_dataSeen)
-            {
-                var data = new byte[_dataLength];
-                Buffer.BlockCopy(_data, 0, data, 0, (int)_dataLength);
-                dispatched = new SseEvent(string.IsNullOrEmpty(_eventType) ? "message" : _eventType!, _eventId, data);
-            }
+            // A blank line after no data dispatches nothing and, as in the .NET parser the module used before, keeps
+            // the event type and id given so far for the next event (the standard would reset the type; a Compass
+            // event names its type in its data, so only the seq fallback of the id could tell).
+            if (!_dataSeen) return null;
+            var data = new byte[_dataLength];
+            Buffer.BlockCopy(_data, 0, data, 0, (int)_dataLength);
+            var dispatched = new SseEvent(string.IsNullOrEmpty(_eventType) ? "message" : _eventType!, _eventId, data);
             _dataSeen = false;
             _dataLength = 0;
             if (_data.Length > KeptDataBuffer) _data = new byte[4096];
