@@ -17,7 +17,7 @@ Describe 'Connect-Compass' {
     It 'makes a context the default and -PassThru returns it without showing the key' {
         $context = Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey (ConvertTo-TestSecureString $Server.ProjectKey) -ProjectId 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' -PassThru
         $context.PSTypeNames | Should -Contain 'CompassPS.Context'
-        $context.ApiKey | Should -BeOfType ([securestring])
+        $context.PSObject.Properties.Name | Should -Not -Contain 'ApiKey'
         $shown = ($context | Format-List * | Out-String -Width 300) + ($context | Format-Table | Out-String -Width 300) + "$context"
         $shown | Should -Not -Match $Server.ProjectKey
         (Get-CompassContext).BaseUrl | Should -Be $context.BaseUrl

@@ -41,6 +41,11 @@ namespace CompassPS.Commands
         [ValidateRange(1, 86400)]
         public int? TimeoutSec { get; set; }
 
+        /// <summary>One call's limit over all its attempts and the waits between them; 0 switches it off (issue 15).</summary>
+        [Parameter]
+        [ValidateRange(0, 604800)]
+        public int? TotalTimeoutSec { get; set; }
+
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
@@ -63,7 +68,8 @@ namespace CompassPS.Commands
             }
             var projectId = ProjectId ?? CompassEnvironment.Get(CompassEnvironment.ProjectId);
             var context = CompassContext.Create(baseUrl, key, projectId, MaxRetries, RetryMaxDelaySec, TimeoutSec,
-                AllowUnencryptedAuthentication.IsPresent, SkipCertificateCheck.IsPresent, "Connect-Compass", UserAgent());
+                AllowUnencryptedAuthentication.IsPresent, SkipCertificateCheck.IsPresent, "Connect-Compass", UserAgent(),
+                totalTimeoutSec: TotalTimeoutSec);
             if (context.SkipCertificateCheck)
             {
                 WriteWarning("Certificate validation is switched off for this context (-SkipCertificateCheck): anyone between you and the server can read the API key.");
