@@ -247,3 +247,21 @@ public sealed class HostileAnswerTests
         }
     }
 }
+
+/// <summary>What the runtime bounds for the module: response headers (64 KiB on .NET and .NET Framework alike).</summary>
+public sealed class HostileHeaderTests
+{
+    [Fact]
+    public async Task A_header_block_past_the_runtime_limit_is_one_connection_error_not_a_buffer_without_end()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle(c =>
+        {
+            for (var i = 0; i < 16; i++) c.Response.Headers["X-Padding-" + i] = new string('p', 8 * 1024);
+            return ScriptedServer.Json(c, TestData.RunJson("r1"));
+        });
+        var ex = await Assert.ThrowsAsync<CompassApiException>(() => TestData.Client(server, o => o.MaxRetries = 0).GetRunAsync("r1", default));
+        Assert.Equal(CompassErrorKind.ConnectionFailed, ex.Kind);
+        Assert.Contains("65536", ex.Message);
+    }
+}

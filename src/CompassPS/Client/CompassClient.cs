@@ -73,7 +73,8 @@ namespace CompassPS.Client
             var offset = skip;
             var remaining = first;
             string? cursor = null;
-            var cursorsSeen = new HashSet<string>(StringComparer.Ordinal);
+            // Hashes, not the cursors: a server choosing long cursors must not grow what a listing holds page by page.
+            var cursorsSeen = new HashSet<ulong>();
             IReadOnlyList<string>? previousKeys = null;
             var pages = 0;
             while (remaining is null || remaining > 0)
@@ -127,7 +128,12 @@ namespace CompassPS.Client
                 if (exhausted || remaining == 0) yield break;
                 if (page.Next != null)
                 {
-                    if (!cursorsSeen.Add(page.Next))
+                    if (page.Next.Length > MaxCursorLength)
+                    {
+                        throw InvalidResponse(request, null, null, string.Format(CultureInfo.InvariantCulture,
+                            "page {0} names a next page {1} characters long, more than the {2} CompassPS sends.", pages, page.Next.Length, MaxCursorLength));
+                    }
+                    if (!cursorsSeen.Add(Fnv1a(page.Next)))
                     {
                         throw InvalidResponse(request, null, null, string.Format(CultureInfo.InvariantCulture,
                             "page {0} names as its next page '{1}', which was followed before: the server's cursor does not move, so the listing stops here.",
@@ -142,6 +148,19 @@ namespace CompassPS.Client
                         pages));
                 }
             }
+        }
+
+        /// <summary>The longest next cursor or link followed (it becomes part of a URL).</summary>
+        internal const int MaxCursorLength = 16 * 1024;
+
+        private static ulong Fnv1a(string text)
+        {
+            var hash = 14695981039346656037UL;
+            foreach (var ch in text)
+            {
+                hash = (hash ^ ch) * 1099511628211UL;
+            }
+            return hash;
         }
 
         /// <summary>
