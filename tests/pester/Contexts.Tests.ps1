@@ -50,6 +50,21 @@ Describe 'Connect-Compass' {
         { Connect-Compass -BaseUrl 'ftp://x' -ApiKey 'k' -ErrorAction Stop } | Should -Throw -ErrorId 'CompassPS.InvalidInput,*'
     }
 
+    It 'sets the overall limit per request from -TotalTimeoutSec, else COMPASS_TOTAL_TIMEOUT_SEC, else 300' {
+        try {
+            (Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -PassThru).TotalTimeoutSec | Should -Be 300
+            $env:COMPASS_TOTAL_TIMEOUT_SEC = '45'
+            (Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -PassThru).TotalTimeoutSec | Should -Be 45
+            (Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -TotalTimeoutSec 0 -PassThru).TotalTimeoutSec | Should -Be 0
+            $env:COMPASS_TOTAL_TIMEOUT_SEC = 'soon'
+            { Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CompassPS.InvalidInput,*'
+        }
+        finally {
+            Remove-Item env:COMPASS_TOTAL_TIMEOUT_SEC -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'accepts a base URL ending in /v1' {
         Connect-Compass -BaseUrl "$($Server.BaseUrl)/v1/" -ApiKey $Server.ProjectKey
         (Get-CompassDeployment -Id '33333333-3333-4333-8333-333333333333').Name | Should -Be 'demo-research'
