@@ -265,3 +265,26 @@ public sealed class HostileHeaderTests
         Assert.Contains("65536", ex.Message);
     }
 }
+
+public sealed class HostileLinkTests
+{
+    [Fact]
+    public async Task A_next_link_carrying_the_key_is_followed_but_masked_in_the_debug_log_and_the_error()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        var items = "[" + TestData.RunJson("r0") + "]";
+        server.Handle((c, n) => n == 0
+            ? ScriptedServer.Json(c, $"{{\"items\":{items},\"next\":\"/v1/runs/{TestData.Key}/?token={TestData.Key}\"}}")
+            : ScriptedServer.Json(c, "{\"detail\":\"gone\"}", 410));
+        var log = new RecordingLog();
+        var ex = await Assert.ThrowsAsync<CompassApiException>(async () =>
+        {
+            await foreach (var _ in TestData.Client(server, log: log).ListRunsAsync(new RunFilter(), 0, null, default)) { }
+        });
+        Assert.Equal(2, server.Count);
+        Assert.Contains("/v1/runs/********/?token=********", log.All());
+        var shown = string.Join("\n", ex.ToString(), ex.Request, log.All());
+        Assert.DoesNotContain(TestData.Key, shown);
+        Assert.Contains("GET /v1/runs/********/", ex.Request);
+    }
+}

@@ -35,7 +35,8 @@ namespace CompassPS.Client
         public CompassClient(CompassTransport transport, ICompassLog? log = null)
         {
             _transport = transport ?? throw new ArgumentNullException(nameof(transport));
-            _log = log ?? NullCompassLog.Instance;
+            // Lines quote what the server sent (reason phrases, ids, links): each is masked on its way out.
+            _log = log is null || log is NullCompassLog ? NullCompassLog.Instance : new MaskingLog(log, transport.Options.ApiKey);
         }
 
         public CompassClientOptions Options => _transport.Options;
@@ -251,7 +252,7 @@ namespace CompassPS.Client
             return new CompassApiException(CompassErrorKind.InvalidResponse, message)
             {
                 StatusCode = response?.StatusCode,
-                Request = request.Describe(),
+                Request = ResponseDecoding.Redact(request.Describe(), Options.ApiKey),
                 RequestId = response is null ? null : RequestIdOf(response),
                 BodyPreview = preview,
             };
@@ -576,14 +577,15 @@ namespace CompassPS.Client
             string? Mask(string? text) => ResponseDecoding.Redact(text, key);
             var message = Mask(failure.Message)!;
             if (message == failure.Message && Mask(failure.ServerMessage) == failure.ServerMessage && Mask(failure.RequestId) == failure.RequestId
-                && Mask(failure.BodyPreview) == failure.BodyPreview && Mask(failure.CompassCode) == failure.CompassCode)
+                && Mask(failure.BodyPreview) == failure.BodyPreview && Mask(failure.CompassCode) == failure.CompassCode
+                && Mask(failure.Request) == failure.Request)
             {
                 return failure;
             }
             return new CompassApiException(failure.Kind, message, failure.InnerException is CompassApiException ? failure.InnerException : null)
             {
                 StatusCode = failure.StatusCode, CompassCode = Mask(failure.CompassCode), ServerMessage = Mask(failure.ServerMessage),
-                RequestId = Mask(failure.RequestId), Request = failure.Request, BodyPreview = Mask(failure.BodyPreview), RetryAfterSeconds = failure.RetryAfterSeconds,
+                RequestId = Mask(failure.RequestId), Request = Mask(failure.Request), BodyPreview = Mask(failure.BodyPreview), RetryAfterSeconds = failure.RetryAfterSeconds,
             };
         }
 
