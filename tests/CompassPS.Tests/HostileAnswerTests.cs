@@ -288,3 +288,24 @@ public sealed class HostileLinkTests
         Assert.Contains("GET /v1/runs/********/", ex.Request);
     }
 }
+
+public sealed class HostileListCmdletTests
+{
+    /// <summary>Get-CompassRun against a pager without end: the page's runs once, then exactly one error record.</summary>
+    [Fact]
+    public async Task Get_CompassRun_against_the_same_page_for_ever_writes_its_runs_once_and_one_InvalidResponse()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        var page = "{\"items\":[" + string.Join(",", Enumerable.Range(0, 100).Select(i => TestData.RunJson("r" + i))) + "],\"has_more\":true,\"total\":1000000000000}";
+        server.Handle(c => ScriptedServer.Json(c, page));
+        var result = await PowerShellHost.RunAsync(
+            "Connect-Compass -BaseUrl $url -ApiKey $key\nGet-CompassRun -ErrorAction Continue",
+            new Dictionary<string, object?> { ["url"] = server.BaseUrl.ToString(), ["key"] = TestData.Key }, TimeSpan.FromSeconds(60));
+        Assert.Null(result.Thrown);
+        Assert.Equal(100, result.Output.Count);
+        Assert.Equal(100, result.Output.Select(o => o.Properties["Id"].Value).Distinct().Count());
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("CompassPS.InvalidResponse", error.FullyQualifiedErrorId);
+        Assert.Equal(2, server.Count);
+    }
+}

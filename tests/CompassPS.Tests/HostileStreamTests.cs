@@ -17,6 +17,10 @@ namespace CompassPS.Tests;
 [Collection(SerialReliabilityCollection.Name)]
 public sealed class HostileStreamTests
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public HostileStreamTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
+
     private const string RunId = "run-1";
     private const long Limit = 1L << 20; // MaxResponseBytes in these tests: 1 MiB
     private const long Offered = 4L << 30; // what the server is ready to send: 4 GiB
@@ -77,7 +81,7 @@ public sealed class HostileStreamTests
         }
     }
 
-    private static async Task<CompassApiException> Hostile(string prefix, string repeat, string expected)
+    private async Task<CompassApiException> Hostile(string prefix, string repeat, string expected)
     {
         await using var server = await ScriptedServer.StartAsync();
         var written = new StrongBox<long>();
@@ -93,6 +97,7 @@ public sealed class HostileStreamTests
             });
             growth = memory.Growth;
         }
+        _output.WriteLine($"{expected}: managed heap peak growth {growth:N0} bytes ({growth / (double)Limit:0.0} x the bound)");
         Assert.Equal(CompassErrorKind.InvalidResponse, ex.Kind);
         Assert.Contains(expected, ex.Message);
         Assert.Contains("HTTP 200", ex.Message);
