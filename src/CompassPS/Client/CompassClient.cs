@@ -549,6 +549,9 @@ namespace CompassPS.Client
             return null;
         }
 
+        /// <summary>Server-sent text a cmdlet quotes in a message of its own, with the key masked in any of its encodings.</summary>
+        internal string? MaskSecret(string? text) => ResponseDecoding.Redact(text, Options.ApiKey);
+
         /// <summary>Longest header value or reason phrase quoted in a message, property or log line.</summary>
         internal const int ShownValueLength = 200;
 
