@@ -73,6 +73,17 @@ public class EventStreamDecoding
         return count;
     }
 
+    [Benchmark(Description = "SseParser + RunEvent.Decode (the module before its own reader)")]
+    public int SseParserAndDecode()
+    {
+        var count = 0;
+        foreach (var item in SseParser.Create(new MemoryStream(_stream, writable: false), (type, data) => data.ToArray()).Enumerate())
+        {
+            if (item.Data.Length > 0 && RunEvent.Decode(item.Data, item.EventType, item.EventId, "66666666-6666-4666-8666-666666666666").Seq > 0) count++;
+        }
+        return count;
+    }
+
     [Benchmark(Description = "CompassPS: SseReader + RunEvent.Decode")]
     public int CompassPS()
     {

@@ -248,7 +248,7 @@ namespace CompassPS.Client
                     catch (Exception ex) when (ex is JsonException || ex is JsonShapeException || ex is InvalidOperationException)
                     {
                         throw _owner.InvalidResponse(_request, _response, item.Data,
-                            $"event {(item.EventId ?? "(no id)")} ({item.EventType}) is not a Compass event: {FirstLine(ex.Message)}");
+                            $"event {(_owner.Shown(item.EventId) ?? "(no id)")} ({_owner.Shown(item.EventType)}) is not a Compass event: {FirstLine(ex.Message)}");
                     }
                 }
             }

@@ -111,7 +111,7 @@ namespace CompassPS.Client
         public long? RetryMilliseconds { get; private set; }
 
         /// <summary>The next event, or null at the end of the stream (an unfinished last event is discarded).</summary>
-        public async Task<SseEvent?> ReadAsync(CancellationToken cancellationToken)
+        public async ValueTask<SseEvent?> ReadAsync(CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -375,7 +375,7 @@ namespace CompassPS.Client
             switch (_field)
             {
                 case Field.Event:
-                    _eventType = Encoding.UTF8.GetString(_value, 0, _valueLength);
+                    _eventType = EventTypeText();
                     break;
                 case Field.Id:
                     // An id holding NUL is ignored, as the standard says.
@@ -399,6 +399,34 @@ namespace CompassPS.Client
             }
             _valueLength = 0;
             if (_value.Length > 4096) _value = new byte[256];
+        }
+
+        // Event types decoded so far, with their bytes: a stream repeats a handful of types, so most events reuse one
+        // of these strings. At most 16 are kept, none longer than 64 bytes, so a server cannot grow the cache.
+        private readonly byte[][] _typeBytes = new byte[16][];
+        private readonly string[] _typeTexts = new string[16];
+        private int _typeCount;
+
+        private string EventTypeText()
+        {
+            for (var t = 0; t < _typeCount; t++)
+            {
+                var known = _typeBytes[t];
+                if (known.Length != _valueLength) continue;
+                var same = true;
+                for (var i = 0; i < _valueLength && same; i++) same = _value[i] == known[i];
+                if (same) return _typeTexts[t];
+            }
+            var text = Encoding.UTF8.GetString(_value, 0, _valueLength);
+            if (_typeCount < _typeBytes.Length && _valueLength <= 64)
+            {
+                var bytes = new byte[_valueLength];
+                Buffer.BlockCopy(_value, 0, bytes, 0, _valueLength);
+                _typeBytes[_typeCount] = bytes;
+                _typeTexts[_typeCount] = text;
+                _typeCount++;
+            }
+            return text;
         }
 
         private SseEvent? Dispatch()
