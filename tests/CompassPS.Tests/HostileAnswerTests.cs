@@ -239,6 +239,13 @@ public sealed class HostileAnswerTests
             // The UTF-16 hex a SecureString becomes in CliXml on Linux and macOS.
             var hex = string.Concat(Encoding.Unicode.GetBytes(Key).Select(b => b.ToString("x2")));
             Assert.DoesNotContain(hex, all, StringComparison.OrdinalIgnoreCase);
+
+            // A context read back from the file cannot be used, and says why.
+            var reuse = await PowerShellHost.RunAsync("Get-CompassRun -Id r1 -Context (Import-Clixml -Path $path)",
+                new Dictionary<string, object?> { ["path"] = path });
+            var error = Assert.Single(reuse.Errors);
+            Assert.StartsWith("ParameterArgumentTransformationError", error.FullyQualifiedErrorId);
+            Assert.Contains("carries no API key", error.Exception.Message);
         }
         finally
         {
