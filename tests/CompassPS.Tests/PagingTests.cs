@@ -114,3 +114,127 @@ public sealed class PagingTests
         Assert.Contains("Item 1", ex.Message);
     }
 }
+
+/// <summary>
+/// Pagers without end (issue 15): a server answering every offset with the same page, a cursor that does not move,
+/// a total of 10^12; and cursors and next links, which are followed.
+/// </summary>
+public sealed class EndlessPagerTests
+{
+    private static string Page(IEnumerable<int> ids, string tail) =>
+        "{\"items\":[" + string.Join(",", ids.Select(i => TestData.RunJson("r" + i))) + "]" + tail + "}";
+
+    private static async Task<(List<Run> Runs, CompassApiException? Error)> Drain(CompassClient client, ulong? first = null)
+    {
+        var runs = new List<Run>();
+        try
+        {
+            await foreach (var page in client.ListRunsAsync(new RunFilter(), 0, first, default)) runs.AddRange(page.Items);
+            return (runs, null);
+        }
+        catch (CompassApiException ex)
+        {
+            return (runs, ex);
+        }
+    }
+
+    [Theory]
+    [InlineData(",\"has_more\":true")]
+    [InlineData(",\"total\":1000000000000")]
+    public async Task The_same_page_for_every_offset_is_one_invalid_response_after_its_items_once(string tail)
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle(c => ScriptedServer.Json(c, Page(Enumerable.Range(0, 3), tail)));
+        var (runs, error) = await Drain(TestData.Client(server, o => o.PageSize = 3));
+
+        Assert.Equal(new[] { "r0", "r1", "r2" }, runs.Select(r => r.Id));
+        Assert.NotNull(error);
+        Assert.Equal(CompassErrorKind.InvalidResponse, error!.Kind);
+        Assert.Contains("same 3 item(s) as page 1", error.Message);
+        Assert.Equal(2, server.Count);
+    }
+
+    [Fact]
+    public async Task A_cursor_that_does_not_move_is_one_invalid_response()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        // New items on every page, but always the same next cursor.
+        server.Handle((c, n) => ScriptedServer.Json(c, Page(new[] { 2 * n, 2 * n + 1 }, ",\"next\":\"same-cursor\"")));
+        var (runs, error) = await Drain(TestData.Client(server, o => o.PageSize = 2));
+
+        Assert.Equal(4, runs.Count);
+        Assert.Equal(CompassErrorKind.InvalidResponse, error!.Kind);
+        Assert.Contains("'same-cursor', which was followed before", error.Message);
+        Assert.Equal(2, server.Count);
+        Assert.Contains("cursor=same-cursor", server.Requests.Last().Query);
+    }
+
+    [Fact]
+    public async Task Cursors_going_round_in_a_circle_are_one_invalid_response()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle((c, n) => ScriptedServer.Json(c, Page(new[] { n }, n % 2 == 0 ? ",\"next\":\"A\"" : ",\"next\":\"B\"")));
+        var (runs, error) = await Drain(TestData.Client(server, o => o.PageSize = 1));
+        Assert.Equal(CompassErrorKind.InvalidResponse, error!.Kind);
+        Assert.Equal(3, server.Count);
+        Assert.Equal(3, runs.Count);
+    }
+
+    [Fact]
+    public async Task Next_cursors_are_followed_with_the_filters_and_limit()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle(c =>
+        {
+            var cursor = c.Request.Query["cursor"].ToString();
+            return cursor switch
+            {
+                "" => ScriptedServer.Json(c, Page(new[] { 0, 1 }, ",\"next_cursor\":\"c1\"")),
+                "c1" => ScriptedServer.Json(c, Page(new[] { 2, 3 }, ",\"next\":\"c2\",\"has_more\":true")),
+                _ => ScriptedServer.Json(c, Page(new[] { 4 }, ",\"next\":null,\"has_more\":false")),
+            };
+        });
+        var runs = new List<Run>();
+        await foreach (var page in TestData.Client(server, o => o.PageSize = 2).ListRunsAsync(new RunFilter { Status = "completed" }, 0, null, default)) runs.AddRange(page.Items);
+
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => "r" + i), runs.Select(r => r.Id));
+        Assert.Equal(new[] { "?status=completed&limit=2&offset=0", "?status=completed&limit=2&cursor=c1", "?status=completed&limit=2&cursor=c2" },
+            server.Requests.Select(r => r.Query));
+    }
+
+    [Fact]
+    public async Task A_next_link_on_the_same_server_is_followed_and_one_elsewhere_refused()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        server.Handle((c, n) => n switch
+        {
+            0 => ScriptedServer.Json(c, Page(new[] { 0 }, ",\"next\":\"/v1/runs/?page=2\"")),
+            1 => ScriptedServer.Json(c, Page(new[] { 1 }, $",\"next\":\"{server.BaseUrl.ToString().TrimEnd('/')}/v1/runs/?page=3\"")),
+            _ => ScriptedServer.Json(c, Page(new[] { 2 }, ",\"next\":\"https://elsewhere.invalid/v1/runs/?page=4\"")),
+        });
+        var (runs, error) = await Drain(TestData.Client(server, o => o.PageSize = 1));
+
+        Assert.Equal(new[] { "r0", "r1", "r2" }, runs.Select(r => r.Id));
+        Assert.Equal(new[] { "?limit=1&offset=0", "?page=2", "?page=3" }, server.Requests.Select(r => r.Query));
+        Assert.Equal(CompassErrorKind.InvalidResponse, error!.Kind);
+        Assert.Contains("never follows it there", error.Message);
+    }
+
+    [Fact]
+    public async Task The_page_cap_ends_an_endless_list_with_one_invalid_response_and_first_still_wins()
+    {
+        await using var server = await ScriptedServer.StartAsync();
+        // Every page new, always more: a list without end.
+        server.Handle((c, n) => ScriptedServer.Json(c, Page(new[] { n }, ",\"has_more\":true")));
+        var (runs, error) = await Drain(TestData.Client(server, o => { o.PageSize = 1; o.MaxPages = 5; }));
+        Assert.Equal(5, runs.Count);
+        Assert.Equal(CompassErrorKind.InvalidResponse, error!.Kind);
+        Assert.Contains("COMPASS_MAX_PAGES", error.Message);
+
+        await using var second = await ScriptedServer.StartAsync();
+        second.Handle((c, n) => ScriptedServer.Json(c, Page(new[] { n }, ",\"has_more\":true")));
+        var (some, none) = await Drain(TestData.Client(second, o => { o.PageSize = 1; o.MaxPages = 5; }), first: 5);
+        Assert.Equal(5, some.Count);
+        Assert.Null(none);
+    }
+}

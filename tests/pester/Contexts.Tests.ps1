@@ -17,7 +17,7 @@ Describe 'Connect-Compass' {
     It 'makes a context the default and -PassThru returns it without showing the key' {
         $context = Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey (ConvertTo-TestSecureString $Server.ProjectKey) -ProjectId 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' -PassThru
         $context.PSTypeNames | Should -Contain 'CompassPS.Context'
-        $context.ApiKey | Should -BeOfType ([securestring])
+        $context.PSObject.Properties.Name | Should -Not -Contain 'ApiKey'
         $shown = ($context | Format-List * | Out-String -Width 300) + ($context | Format-Table | Out-String -Width 300) + "$context"
         $shown | Should -Not -Match $Server.ProjectKey
         (Get-CompassContext).BaseUrl | Should -Be $context.BaseUrl
@@ -48,6 +48,21 @@ Describe 'Connect-Compass' {
 
     It 'rejects a base URL that is not http(s)' {
         { Connect-Compass -BaseUrl 'ftp://x' -ApiKey 'k' -ErrorAction Stop } | Should -Throw -ErrorId 'CompassPS.InvalidInput,*'
+    }
+
+    It 'sets the overall limit per request from -TotalTimeoutSec, else COMPASS_TOTAL_TIMEOUT_SEC, else 300' {
+        try {
+            (Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -PassThru).TotalTimeoutSec | Should -Be 300
+            $env:COMPASS_TOTAL_TIMEOUT_SEC = '45'
+            (Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -PassThru).TotalTimeoutSec | Should -Be 45
+            (Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -TotalTimeoutSec 0 -PassThru).TotalTimeoutSec | Should -Be 0
+            $env:COMPASS_TOTAL_TIMEOUT_SEC = 'soon'
+            { Connect-Compass -BaseUrl $Server.BaseUrl -ApiKey $Server.ProjectKey -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CompassPS.InvalidInput,*'
+        }
+        finally {
+            Remove-Item env:COMPASS_TOTAL_TIMEOUT_SEC -ErrorAction SilentlyContinue
+        }
     }
 
     It 'accepts a base URL ending in /v1' {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading;
@@ -201,7 +200,7 @@ namespace CompassPS.Client
             }
         }
 
-        /// <summary>One open SSE response: its parser and the events decoded from it.</summary>
+        /// <summary>One open SSE response: its reader and the events decoded from it.</summary>
         private sealed class EventConnection : IDisposable
         {
             private readonly CompassClient _owner;
@@ -209,7 +208,8 @@ namespace CompassPS.Client
             private readonly HttpResponseMessage _response;
             private readonly Stream _stream;
             private readonly string _runId;
-            private readonly IAsyncEnumerator<SseItem<byte[]>> _items;
+            private readonly SseReader _reader;
+            private readonly CancellationToken _cancellationToken;
 
             public EventConnection(CompassClient owner, CompassRequest request, HttpResponseMessage response, Stream stream, string runId, CancellationToken cancellationToken)
             {
@@ -218,17 +218,27 @@ namespace CompassPS.Client
                 _response = response;
                 _stream = stream;
                 _runId = runId;
-                var parser = SseParser.Create(stream, (type, data) => data.ToArray());
-                _items = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+                _cancellationToken = cancellationToken;
+                // The server decides how long a line or an event is: the reader holds at most MaxResponseBytes of it.
+                _reader = new SseReader(stream, owner.Options.MaxResponseBytes);
             }
 
             public RunEvent Current { get; private set; } = null!;
 
             public async Task<bool> MoveNextAsync()
             {
-                while (await _items.MoveNextAsync().ConfigureAwait(false))
+                while (true)
                 {
-                    var item = _items.Current;
+                    SseEvent? item;
+                    try
+                    {
+                        item = await _reader.ReadAsync(_cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (SseLimitException ex)
+                    {
+                        throw _owner.InvalidResponse(_request, _response, ex.Preview, ex.Message);
+                    }
+                    if (item is null) return false;
                     if (item.Data.Length == 0) continue; // an event with no data carries nothing to report
                     try
                     {
@@ -238,16 +248,13 @@ namespace CompassPS.Client
                     catch (Exception ex) when (ex is JsonException || ex is JsonShapeException || ex is InvalidOperationException)
                     {
                         throw _owner.InvalidResponse(_request, _response, item.Data,
-                            $"event {(item.EventId ?? "(no id)")} ({item.EventType}) is not a Compass event: {FirstLine(ex.Message)}");
+                            $"event {(_owner.Shown(item.EventId) ?? "(no id)")} ({_owner.Shown(item.EventType)}) is not a Compass event: {FirstLine(ex.Message)}");
                     }
                 }
-                return false;
             }
 
             public void Dispose()
             {
-                try { _items.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(1)); }
-                catch (AggregateException) { }
                 _stream.Dispose();
                 _response.Dispose();
             }

@@ -35,7 +35,8 @@ namespace CompassPS.Client
         public CompassClient(CompassTransport transport, ICompassLog? log = null)
         {
             _transport = transport ?? throw new ArgumentNullException(nameof(transport));
-            _log = log ?? NullCompassLog.Instance;
+            // Lines quote what the server sent (reason phrases, ids, links): each is masked on its way out.
+            _log = log is null || log is NullCompassLog ? NullCompassLog.Instance : new MaskingLog(log, transport.Options.ApiKey);
         }
 
         public CompassClientOptions Options => _transport.Options;
@@ -54,6 +55,10 @@ namespace CompassPS.Client
         /// <summary>
         /// Pages of a collection, fetched one at a time as the caller asks for the next: limit and offset come
         /// from <paramref name="skip"/> and <paramref name="first"/> so nothing beyond what is wanted is fetched.
+        /// When the server names a next page (<c>next</c> / <c>next_cursor</c>: a cursor, or a link on the same
+        /// server) that is followed instead of the offset. A server that never ends the list stops it with one
+        /// InvalidResponse: a page with the previous page's items again, a cursor given before, or (when set) more
+        /// than MaxPages pages.
         /// </summary>
         internal async IAsyncEnumerable<ListPage<T>> ListAsync<T>(
             string collectionPath,
@@ -68,16 +73,42 @@ namespace CompassPS.Client
             var limitPerPage = (ulong)Math.Max(1, Math.Min(pageSize ?? Options.PageSize, CompassClientOptions.MaxPageSize));
             var offset = skip;
             var remaining = first;
+            string? cursor = null;
+            // Hashes, not the cursors: a server choosing long cursors must not grow what a listing holds page by page.
+            var cursorsSeen = new HashSet<ulong>();
+            IReadOnlyList<string>? previousKeys = null;
+            var pages = 0;
             while (remaining is null || remaining > 0)
             {
                 var limit = remaining is ulong r ? Math.Min(r, limitPerPage) : limitPerPage;
                 var query = new List<KeyValuePair<string, string?>>(filterList)
                 {
                     new KeyValuePair<string, string?>("limit", limit.ToString(CultureInfo.InvariantCulture)),
-                    new KeyValuePair<string, string?>("offset", offset.ToString(CultureInfo.InvariantCulture)),
                 };
-                var request = new CompassRequest(HttpMethod.Get, collectionPath + QueryString(query), RequestSafety.Idempotent);
+                string pathAndQuery;
+                if (cursor is null)
+                {
+                    query.Add(new KeyValuePair<string, string?>("offset", offset.ToString(CultureInfo.InvariantCulture)));
+                    pathAndQuery = collectionPath + QueryString(query);
+                }
+                else
+                {
+                    pathAndQuery = NextPagePath(collectionPath, query, cursor);
+                }
+                var request = new CompassRequest(HttpMethod.Get, pathAndQuery, RequestSafety.Idempotent);
                 var page = await SendJsonAsync(request, root => ResponseDecoding.DecodeList(root, map), cancellationToken).ConfigureAwait(false);
+                pages++;
+
+                // A page with exactly the items of the one before is a server ignoring the offset or cursor: asking
+                // again would bring the same page for ever (a live list shifting by a whole page between two
+                // requests looks the same, and is as good a reason to stop and say so).
+                if (previousKeys != null && page.ItemKeys.Count > 0 && page.ItemKeys.SequenceEqual(previousKeys, StringComparer.Ordinal))
+                {
+                    throw InvalidResponse(request, null, null, string.Format(CultureInfo.InvariantCulture,
+                        "page {0} holds the same {1} item(s) as page {2} (first id '{3}'): the server does not move on to the next page, so the listing stops here.",
+                        pages, page.ItemKeys.Count, pages - 1, Shown(page.ItemKeys[0])));
+                }
+                previousKeys = page.ItemKeys;
 
                 // A server that ignores limit (or sends a bare array) has given everything it will give: take what
                 // is wanted and stop, rather than asking again for an offset it would ignore.
@@ -86,17 +117,80 @@ namespace CompassPS.Client
                 if (remaining is ulong want && (ulong)items.Count > want) items = items.Take((int)want).ToList();
                 if (items.Count > 0 || page.Total.HasValue)
                 {
-                    yield return new ListPage<T>(items, page.Total, page.HasMore, page.IsBareArray);
+                    yield return new ListPage<T>(items, page.Total, page.HasMore, page.IsBareArray) { Next = page.Next, ItemKeys = page.ItemKeys };
                 }
                 offset += (ulong)page.Items.Count;
                 if (remaining.HasValue) remaining -= (ulong)items.Count;
                 var exhausted = unpaged
                     || page.Items.Count == 0
                     || page.HasMore == false
-                    || (page.Total is long total && (long)offset >= total)
+                    || (page.Next is null && page.Total is long total && (long)offset >= total)
                     || (page.HasMore is null && page.Total is null && (ulong)page.Items.Count < limit);
-                if (exhausted) yield break;
+                if (exhausted || remaining == 0) yield break;
+                if (page.Next != null)
+                {
+                    if (page.Next.Length > MaxCursorLength)
+                    {
+                        throw InvalidResponse(request, null, null, string.Format(CultureInfo.InvariantCulture,
+                            "page {0} names a next page {1} characters long, more than the {2} CompassPS sends.", pages, page.Next.Length, MaxCursorLength));
+                    }
+                    if (!cursorsSeen.Add(Fnv1a(page.Next)))
+                    {
+                        throw InvalidResponse(request, null, null, string.Format(CultureInfo.InvariantCulture,
+                            "page {0} names as its next page '{1}', which was followed before: the server's cursor does not move, so the listing stops here.",
+                            pages, Shown(page.Next)));
+                    }
+                    cursor = page.Next;
+                }
+                if (Options.MaxPages > 0 && pages >= Options.MaxPages)
+                {
+                    throw InvalidResponse(request, null, null, string.Format(CultureInfo.InvariantCulture,
+                        "the server still has more after {0} pages, the most one listing fetches (COMPASS_MAX_PAGES); narrow the listing with filters or -First.",
+                        pages));
+                }
             }
+        }
+
+        /// <summary>The longest next cursor or link followed (it becomes part of a URL).</summary>
+        internal const int MaxCursorLength = 16 * 1024;
+
+        private static ulong Fnv1a(string text)
+        {
+            var hash = 14695981039346656037UL;
+            foreach (var ch in text)
+            {
+                hash = (hash ^ ch) * 1099511628211UL;
+            }
+            return hash;
+        }
+
+        /// <summary>
+        /// The request for a page the server named: a link on this server (absolute, or a path, or a query on the
+        /// collection) is requested as it is; anything else is an opaque cursor, sent as <c>cursor</c> with the
+        /// filters and the limit. A link to another server is refused: following it would send the key there.
+        /// </summary>
+        private string NextPagePath(string collectionPath, List<KeyValuePair<string, string?>> query, string next)
+        {
+            var basePath = Options.BaseUrl.AbsolutePath.TrimEnd('/');
+            if (next.StartsWith("?", StringComparison.Ordinal)) return collectionPath + next;
+            if (next.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || next.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!Uri.TryCreate(next, UriKind.Absolute, out var link)
+                    || Uri.Compare(link, Options.BaseUrl, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0
+                    || !link.AbsolutePath.StartsWith(basePath + "/", StringComparison.Ordinal))
+                {
+                    throw new CompassApiException(CompassErrorKind.InvalidResponse,
+                        $"GET {collectionPath}: the server names its next page at '{Shown(next)}', which is not on {Options.BaseUrl.GetLeftPart(UriPartial.Authority)}{basePath}; " +
+                        "CompassPS never follows it there, because that would send the API key on.") { Request = "GET " + collectionPath };
+                }
+                return link.PathAndQuery.Substring(basePath.Length);
+            }
+            if (next.StartsWith("/", StringComparison.Ordinal))
+            {
+                return basePath.Length > 0 && next.StartsWith(basePath + "/", StringComparison.Ordinal) ? next.Substring(basePath.Length) : next;
+            }
+            query.Add(new KeyValuePair<string, string?>("cursor", next));
+            return collectionPath + QueryString(query);
         }
 
         internal static string QueryString(IEnumerable<KeyValuePair<string, string?>> parameters)
@@ -158,7 +252,7 @@ namespace CompassPS.Client
             return new CompassApiException(CompassErrorKind.InvalidResponse, message)
             {
                 StatusCode = response?.StatusCode,
-                Request = request.Describe(),
+                Request = ResponseDecoding.Redact(request.Describe(), Options.ApiKey),
                 RequestId = response is null ? null : RequestIdOf(response),
                 BodyPreview = preview,
             };
@@ -175,9 +269,18 @@ namespace CompassPS.Client
         {
             var options = Options;
             var maxRetries = Math.Max(0, options.MaxRetries);
+            // All attempts of this call together, waits included, end by this point (TotalTimeoutSec; 0 = no limit).
+            var callStarted = Stopwatch.GetTimestamp();
+            var total = options.TotalTimeoutSec > 0 ? TimeSpan.FromSeconds(options.TotalTimeoutSec) : (TimeSpan?)null;
             for (var attempt = 0; ; attempt++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var perAttempt = TimeSpan.FromSeconds(Math.Max(1, options.TimeoutSec));
+                var left = total - Elapsed(callStarted);
+                // The attempt gets what is left of the call's time when that is less than its own limit: the total
+                // limit then fires as this attempt's timeout and the error names it.
+                var cutByTotal = left.HasValue && left.Value < perAttempt;
+                var attemptLimit = cutByTotal ? (left!.Value > TimeSpan.Zero ? left.Value : TimeSpan.Zero) : perAttempt;
                 HttpResponseMessage? response = null;
                 byte[]? body = null;
                 FailureStage stage;
@@ -186,13 +289,18 @@ namespace CompassPS.Client
                 var started = Stopwatch.GetTimestamp();
                 using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, options.TimeoutSec)));
+                    if (attemptLimit > TimeSpan.Zero) deadline.CancelAfter(attemptLimit);
+                    else deadline.Cancel();
                     try
                     {
                         using var message = BuildMessage(request);
                         LogRequest(message, attempt);
                         response = await _transport.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-                        if (readBody || !IsSuccess(response))
+                        if (!IsSuccess(response))
+                        {
+                            body = await ReadErrorBodyAsync(response, deadline.Token).ConfigureAwait(false);
+                        }
+                        else if (readBody)
                         {
                             body = await ReadBodyAsync(request, response, deadline.Token).ConfigureAwait(false);
                         }
@@ -212,11 +320,20 @@ namespace CompassPS.Client
                         response?.Dispose();
                         throw;
                     }
+                    catch (OperationCanceledException ex) when (cutByTotal)
+                    {
+                        response?.Dispose();
+                        // The call's own time is up: no retry could help, whatever the request.
+                        failure = new CompassApiException(CompassErrorKind.Timeout, string.Format(CultureInfo.InvariantCulture,
+                            "{0}: no complete answer within the {1} s that all attempts of one call may take together (TotalTimeoutSec); {2} attempt(s) made.",
+                            request.Describe(), options.TotalTimeoutSec, attempt + 1), ex) { Request = request.Describe() };
+                        stage = FailureStage.Permanent;
+                    }
                     catch (OperationCanceledException ex)
                     {
                         response?.Dispose();
                         failure = new CompassApiException(CompassErrorKind.Timeout,
-                            $"{request.Describe()}: no complete answer within {options.TimeoutSec} s (TimeoutSec).", ex) { Request = request.Describe() };
+                            $"{request.Describe()}: no complete answer within {options.TimeoutSec} s (TimeoutSec, the limit of one attempt).", ex) { Request = request.Describe() };
                         stage = FailureStage.Ambiguous;
                     }
                     catch (CompassApiException ex)
@@ -244,9 +361,20 @@ namespace CompassPS.Client
                             RequestId = failure.RequestId, Request = failure.Request, BodyPreview = failure.BodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
                         };
                     }
-                    throw failure;
+                    throw Scrubbed(failure);
                 }
                 var delay = RetryPolicy.Delay(options, attempt + 1, retryAfter);
+                if (total.HasValue && Elapsed(callStarted) + delay >= total.Value)
+                {
+                    // The next attempt could not start within the call's time: say so rather than wait for nothing.
+                    throw Scrubbed(new CompassApiException(failure.Kind, failure.Message + string.Format(CultureInfo.InvariantCulture,
+                        " (gave up after {0} attempt(s): the next retry would pass the {1} s that all attempts of one call may take together, TotalTimeoutSec)",
+                        attempt + 1, options.TotalTimeoutSec), failure.InnerException)
+                    {
+                        StatusCode = failure.StatusCode, CompassCode = failure.CompassCode, ServerMessage = failure.ServerMessage,
+                        RequestId = failure.RequestId, Request = failure.Request, BodyPreview = failure.BodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
+                    });
+                }
                 if (_log.IsVerboseEnabled)
                 {
                     var why = failure.StatusCode is HttpStatusCode s ? $"HTTP {(int)s}" : failure.Kind.ToString();
@@ -257,6 +385,9 @@ namespace CompassPS.Client
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        private static TimeSpan Elapsed(long started) =>
+            TimeSpan.FromSeconds((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
 
         private static bool IsSuccess(HttpResponseMessage response) => (int)response.StatusCode >= 200 && (int)response.StatusCode < 300;
 
@@ -311,6 +442,35 @@ namespace CompassPS.Client
             }
         }
 
+        /// <summary>The most of an error answer's body that is read: enough for any Compass error, and for a preview.</summary>
+        internal const int MaxErrorBodyBytes = 1024 * 1024;
+
+        /// <summary>
+        /// The body of an error answer, cut at <see cref="MaxErrorBodyBytes"/> (or MaxResponseBytes if smaller) rather
+        /// than refused: its status still decides what happens (a 503 page of any size is retried), and a cut body
+        /// that is not a Compass error is reported with its first bytes like any other.
+        /// </summary>
+        private async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            var max = (int)Math.Max(0, Math.Min(Options.MaxResponseBytes, MaxErrorBodyBytes));
+            var declared = response.Content.Headers.ContentLength;
+            using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using (cancellationToken.Register(() => stream.Dispose()))
+            {
+                var buffer = new byte[declared is long length && length >= 0 && length < max ? (int)length : Math.Min(max, 16 * 1024)];
+                var filled = 0;
+                while (filled < max)
+                {
+                    if (filled == buffer.Length) Array.Resize(ref buffer, Math.Min(max, buffer.Length * 2));
+                    var read = await ReadChunkAsync(stream, buffer, filled, cancellationToken).ConfigureAwait(false);
+                    if (read == 0) break;
+                    filled += read;
+                }
+                if (filled < buffer.Length) Array.Resize(ref buffer, filled);
+                return buffer;
+            }
+        }
+
         /// <summary>A body without Content-Length (chunked), read in chunks up to the size limit.</summary>
         private async Task<byte[]> ReadUndeclaredBodyAsync(CompassRequest request, HttpResponseMessage response, Stream stream, long max, CancellationToken cancellationToken)
         {
@@ -347,7 +507,7 @@ namespace CompassPS.Client
             var status = response.StatusCode;
             if ((int)status >= 300 && (int)status < 400)
             {
-                var location = response.Headers.Location?.ToString() ?? "(no location)";
+                var location = Shown(response.Headers.Location?.OriginalString) ?? "(no location)";
                 return new CompassApiException(CompassErrorKind.InvalidResponse,
                     $"{request.Describe()} (HTTP {(int)status}): the server redirects to {location}. CompassPS never follows a redirect, " +
                     "because that would send the API key on; check -BaseUrl (scheme, host and path).")
@@ -359,12 +519,13 @@ namespace CompassPS.Client
             if (error is null)
             {
                 // Not a Compass error body: typically an HTML page from a proxy or gateway in front of the server.
-                return InvalidResponse(request, response, body, $"the server answered {(int)status} {response.ReasonPhrase} with a body that is not a Compass error.");
+                return InvalidResponse(request, response, body, $"the server answered {(int)status} {Shown(response.ReasonPhrase)} with a body that is not a Compass error.");
             }
             var kind = ResponseDecoding.KindOf(status, error.Code);
             // The server's own words, with the key masked should it repeat what it was sent.
             error.Message = ResponseDecoding.Redact(error.Message, Options.ApiKey);
-            var serverText = (error.Message ?? response.ReasonPhrase ?? status.ToString()).TrimEnd('.', ' ');
+            error.Code = Shown(error.Code);
+            var serverText = (error.Message ?? Shown(response.ReasonPhrase) ?? status.ToString()).TrimEnd('.', ' ');
             var code = error.Code is null ? "" : $" [{error.Code}]";
             return new CompassApiException(kind, $"{request.Describe()}: {serverText} (HTTP {(int)status}{code}).")
             {
@@ -376,13 +537,59 @@ namespace CompassPS.Client
             };
         }
 
-        internal static string? RequestIdOf(HttpResponseMessage response)
+        private static readonly string[] RequestIdHeaders = { "X-Request-Id", "Request-Id", "X-Correlation-Id" };
+
+        /// <summary>The server's request id, as it may be shown (see <see cref="Shown"/>).</summary>
+        internal string? RequestIdOf(HttpResponseMessage response)
         {
-            foreach (var name in new[] { "X-Request-Id", "Request-Id", "X-Correlation-Id" })
+            foreach (var name in RequestIdHeaders)
             {
-                if (response.Headers.TryGetValues(name, out var values)) return values.FirstOrDefault();
+                if (response.Headers.TryGetValues(name, out var values)) return Shown(values.FirstOrDefault());
             }
             return null;
+        }
+
+        /// <summary>Server-sent text a cmdlet quotes in a message of its own, with the key masked in any of its encodings.</summary>
+        internal string? MaskSecret(string? text) => ResponseDecoding.Redact(text, Options.ApiKey);
+
+        /// <summary>Longest header value or reason phrase quoted in a message, property or log line.</summary>
+        internal const int ShownValueLength = 200;
+
+        /// <summary>
+        /// A value the server chose (a header, the reason phrase) as it may reach a message, a property or a log line:
+        /// the key masked in any of its encodings (a proxy may echo it anywhere), control characters replaced, and
+        /// cut to <see cref="ShownValueLength"/> characters.
+        /// </summary>
+        internal string? Shown(string? value)
+        {
+            if (string.IsNullOrEmpty(value)) return value;
+            var masked = ResponseDecoding.Redact(value, Options.ApiKey)!;
+            var builder = new StringBuilder(Math.Min(masked.Length, ShownValueLength) + 1);
+            for (var i = 0; i < masked.Length && builder.Length < ShownValueLength; i++) builder.Append(char.IsControl(masked[i]) ? ' ' : masked[i]);
+            if (masked.Length > ShownValueLength) builder.Append('…');
+            return builder.ToString();
+        }
+
+        /// <summary>
+        /// The last guard before a failure leaves the client: the key masked in every text it carries, whatever built
+        /// it (a runtime's exception message can quote what the server sent too).
+        /// </summary>
+        private CompassApiException Scrubbed(CompassApiException failure)
+        {
+            var key = Options.ApiKey;
+            string? Mask(string? text) => ResponseDecoding.Redact(text, key);
+            var message = Mask(failure.Message)!;
+            if (message == failure.Message && Mask(failure.ServerMessage) == failure.ServerMessage && Mask(failure.RequestId) == failure.RequestId
+                && Mask(failure.BodyPreview) == failure.BodyPreview && Mask(failure.CompassCode) == failure.CompassCode
+                && Mask(failure.Request) == failure.Request)
+            {
+                return failure;
+            }
+            return new CompassApiException(failure.Kind, message, failure.InnerException is CompassApiException ? failure.InnerException : null)
+            {
+                StatusCode = failure.StatusCode, CompassCode = Mask(failure.CompassCode), ServerMessage = Mask(failure.ServerMessage),
+                RequestId = Mask(failure.RequestId), Request = Mask(failure.Request), BodyPreview = Mask(failure.BodyPreview), RetryAfterSeconds = failure.RetryAfterSeconds,
+            };
         }
 
         private static string Innermost(Exception ex)
@@ -415,7 +622,7 @@ namespace CompassPS.Client
             if (!_log.IsDebugEnabled) return;
             var requestId = RequestIdOf(response);
             _log.Debug(string.Format(CultureInfo.InvariantCulture, "HTTP {0} {1} in {2} ms{3}{4}",
-                (int)response.StatusCode, response.ReasonPhrase, (Stopwatch.GetTimestamp() - started) * 1000 / Stopwatch.Frequency,
+                (int)response.StatusCode, Shown(response.ReasonPhrase), (Stopwatch.GetTimestamp() - started) * 1000 / Stopwatch.Frequency,
                 body is null ? " (streaming)" : $", {body.Length} bytes",
                 requestId is null ? "" : ", request id " + requestId));
         }

@@ -12,6 +12,8 @@ namespace CompassPS.Client
         public const int DefaultMaxRetries = 5;
         public const double DefaultRetryMaxDelaySec = 30;
         public const int DefaultTimeoutSec = 100;
+        /// <summary>All attempts of one call together (answers, bodies and the waits between retries).</summary>
+        public const int DefaultTotalTimeoutSec = 300;
         /// <summary>A stream that sends nothing (not even a keepalive, every 15 s) for this long is treated as dropped.</summary>
         public const double DefaultStreamIdleSec = 45;
         public const int DefaultPageSize = 100;
@@ -38,14 +40,22 @@ namespace CompassPS.Client
         public double RetryBaseDelaySec { get; set; } = 0.5;
         /// <summary>One request's limit (connect, send, answer, body). Streams use it for their headers only.</summary>
         public int TimeoutSec { get; set; } = DefaultTimeoutSec;
+        /// <summary>
+        /// One call's limit over all its attempts and the waits between them (0 = none): a read retried six times
+        /// would otherwise take up to (MaxRetries + 1) x TimeoutSec plus backoff. Each attempt gets what is left,
+        /// at most TimeoutSec.
+        /// </summary>
+        public int TotalTimeoutSec { get; set; } = DefaultTotalTimeoutSec;
         public double StreamIdleSec { get; set; } = DefaultStreamIdleSec;
+        /// <summary>The most pages one listing fetches (0 = no cap); past it the listing ends with InvalidResponse.</summary>
+        public int MaxPages { get; set; }
         public int PageSize { get; set; } = DefaultPageSize;
         public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
         public bool SkipCertificateCheck { get; set; }
         public string UserAgent { get; set; } = "CompassPS";
 
         public override string ToString() =>
-            string.Format(CultureInfo.InvariantCulture, "{0} (MaxRetries {1}, RetryMaxDelaySec {2}, TimeoutSec {3})",
-                BaseUrl, MaxRetries, RetryMaxDelaySec, TimeoutSec);
+            string.Format(CultureInfo.InvariantCulture, "{0} (MaxRetries {1}, RetryMaxDelaySec {2}, TimeoutSec {3}, TotalTimeoutSec {4})",
+                BaseUrl, MaxRetries, RetryMaxDelaySec, TimeoutSec, TotalTimeoutSec);
     }
 }

@@ -16,6 +16,10 @@ namespace CompassPS.Client
         public const string RetryMaxDelaySec = "COMPASS_RETRY_MAX_DELAY_SEC";
         public const string TimeoutSec = "COMPASS_TIMEOUT_SEC";
         public const string StreamIdleSec = "COMPASS_STREAM_IDLE_SEC";
+        /// <summary>All attempts of one call together; 0 switches the limit off.</summary>
+        public const string TotalTimeoutSec = "COMPASS_TOTAL_TIMEOUT_SEC";
+        /// <summary>The most pages one listing fetches; unset or 0 means no cap.</summary>
+        public const string MaxPages = "COMPASS_MAX_PAGES";
 
         public static string? Get(string name)
         {

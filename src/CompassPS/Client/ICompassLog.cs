@@ -28,4 +28,26 @@ namespace CompassPS.Client
         public void Debug(string message) { }
         public void Warning(string message) { }
     }
+
+    /// <summary>
+    /// The log a <see cref="CompassClient"/> writes to: every line passes <see cref="SecretMask"/> first, because
+    /// lines quote what the server chose (reason phrases, request ids, next-page links in URLs, error messages).
+    /// </summary>
+    internal sealed class MaskingLog : ICompassLog
+    {
+        private readonly ICompassLog _inner;
+        private readonly string _secret;
+
+        public MaskingLog(ICompassLog inner, string secret)
+        {
+            _inner = inner;
+            _secret = secret;
+        }
+
+        public bool IsVerboseEnabled => _inner.IsVerboseEnabled;
+        public bool IsDebugEnabled => _inner.IsDebugEnabled;
+        public void Verbose(string message) => _inner.Verbose(SecretMask.Apply(message, _secret)!);
+        public void Debug(string message) => _inner.Debug(SecretMask.Apply(message, _secret)!);
+        public void Warning(string message) => _inner.Warning(SecretMask.Apply(message, _secret)!);
+    }
 }

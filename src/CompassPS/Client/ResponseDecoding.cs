@@ -24,6 +24,10 @@ namespace CompassPS.Client
         public bool? HasMore { get; }
         /// <summary>True when the answer was a bare array: a server that does not page.</summary>
         public bool IsBareArray { get; }
+        /// <summary>The envelope's <c>next</c> or <c>next_cursor</c>: a cursor, or a link to the next page.</summary>
+        public string? Next { get; internal set; }
+        /// <summary>Each item's id (or, for an item without one, its JSON text): how a repeated page is recognised.</summary>
+        internal IReadOnlyList<string> ItemKeys { get; set; } = Array.Empty<string>();
     }
 
     /// <summary>The Compass error body, read tolerantly: detail as a string or a list of field problems, code, message.</summary>
@@ -42,6 +46,7 @@ namespace CompassPS.Client
             JsonElement array;
             long? total = null;
             bool? hasMore = null;
+            string? nextCursor = null;
             var bare = false;
             if (root.ValueKind == JsonValueKind.Array)
             {
@@ -65,7 +70,11 @@ namespace CompassPS.Client
                 total = JsonShape.Int64(root, "total");
                 hasMore = JsonShape.Boolean(root, "has_more");
                 var next = JsonShape.Property(root, "next") ?? JsonShape.Property(root, "next_cursor");
-                if (hasMore is null && next is JsonElement n && n.ValueKind == JsonValueKind.String && n.GetString()!.Length > 0) hasMore = true;
+                if (next is JsonElement n && n.ValueKind == JsonValueKind.String && n.GetString()!.Length > 0)
+                {
+                    nextCursor = n.GetString();
+                    if (hasMore is null) hasMore = true;
+                }
             }
             else
             {
@@ -73,9 +82,14 @@ namespace CompassPS.Client
             }
 
             var items = new List<T>(array.GetArrayLength());
+            var keys = new List<string>(items.Capacity);
             var index = 0;
             foreach (var element in array.EnumerateArray())
             {
+                keys.Add(element.ValueKind == JsonValueKind.Object && element.TryGetProperty("id", out var id)
+                         && (id.ValueKind == JsonValueKind.String || id.ValueKind == JsonValueKind.Number)
+                    ? id.ToString()
+                    : element.GetRawText());
                 try
                 {
                     items.Add(map(element));
@@ -86,7 +100,7 @@ namespace CompassPS.Client
                 }
                 index++;
             }
-            return new ListPage<T>(items, total, hasMore, bare);
+            return new ListPage<T>(items, total, hasMore, bare) { Next = nextCursor, ItemKeys = keys };
         }
 
         /// <summary>Reads an error body; null when the body is not JSON (then the caller reports InvalidResponse).</summary>
@@ -154,15 +168,23 @@ namespace CompassPS.Client
 
         /// <summary>
         /// The first bytes of a body as text, control characters replaced, for an error message; every occurrence of
-        /// <paramref name="secret"/> (the API key, which a proxy may echo back in its page) masked.
+        /// <paramref name="secret"/> (the API key, which a proxy may echo back in its page), plain or encoded, masked.
         /// </summary>
         public static string Preview(byte[] body, string? secret = null)
         {
             if (body.Length == 0) return "(empty body)";
-            // Decode beyond the cut by the secret's length (up to 4 bytes a character), so a secret that straddles
-            // the cut is masked whole instead of leaving its first characters in the message.
-            var length = Math.Min(body.Length, CompassApiException.BodyPreviewLength + 4 * (secret?.Length ?? 0));
-            var text = Redact(Encoding.UTF8.GetString(body, 0, length), secret)!;
+            // Decode beyond the cut, so a secret that straddles the cut is masked whole instead of leaving its first
+            // characters in the message. An escaped secret (\u0063, &#x63;) takes up to 8 characters per character:
+            // the window grows until the masked text reaches past the cut by ten times the secret's length.
+            var margin = 10 * (secret?.Length ?? 0);
+            var length = Math.Min(body.Length, CompassApiException.BodyPreviewLength + margin);
+            string text;
+            while (true)
+            {
+                text = Redact(Encoding.UTF8.GetString(body, 0, length), secret)!;
+                if (length == body.Length || text.Length >= CompassApiException.BodyPreviewLength + margin) break;
+                length = (int)Math.Min(body.Length, 2L * length);
+            }
             var shown = Math.Min(text.Length, CompassApiException.BodyPreviewLength);
             var builder = new StringBuilder(shown + 1);
             for (var i = 0; i < shown; i++) builder.Append(char.IsControl(text[i]) ? ' ' : text[i]);
@@ -171,9 +193,8 @@ namespace CompassPS.Client
             return body.Length > length || text.Length > shown ? preview + "…" : preview;
         }
 
-        /// <summary>The text with every occurrence of the secret replaced by asterisks.</summary>
-        public static string? Redact(string? text, string? secret) =>
-            string.IsNullOrEmpty(text) || string.IsNullOrEmpty(secret) ? text : text!.Replace(secret, "********");
+        /// <summary>The text with every occurrence of the secret (any case, base64, JSON, HTML or URL escaped) masked.</summary>
+        public static string? Redact(string? text, string? secret) => SecretMask.Apply(text, secret);
 
         public static CompassErrorKind KindOf(HttpStatusCode status, string? code)
         {

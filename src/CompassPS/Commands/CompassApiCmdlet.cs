@@ -15,6 +15,7 @@ namespace CompassPS.Commands
         /// <summary>The context to use instead of the runspace default (from Connect-Compass -PassThru).</summary>
         [Parameter]
         [ValidateNotNull]
+        [ContextTransformation]
         public CompassContext? Context { get; set; }
 
         /// <summary>The client for this invocation, resolved on first use.</summary>

@@ -48,7 +48,7 @@ namespace CompassPS.Commands
                 case CompassErrorKind.RateLimited: return "Wait and try again, or raise -MaxRetries / -RetryMaxDelaySec on Connect-Compass.";
                 case CompassErrorKind.ConnectionFailed: return "Check the base URL and that the server is reachable.";
                 case CompassErrorKind.InvalidResponse: return "Check that the base URL points at a Compass server and not at a proxy or web page.";
-                case CompassErrorKind.Timeout: return "Raise -TimeoutSec, or check the server.";
+                case CompassErrorKind.Timeout: return "Check the server; or raise the limit the message names (-TimeoutSec or -TotalTimeoutSec on Connect-Compass, or the wait's own -TimeoutSec).";
                 default: return null;
             }
         }

@@ -67,6 +67,11 @@ namespace CompassPS.Commands
         [ValidateRange(1, 86400)]
         public int? TimeoutSec { get; set; }
 
+        /// <summary>One call's limit over all its attempts and the waits between them; 0 switches it off (issue 15).</summary>
+        [Parameter]
+        [ValidateRange(0, 604800)]
+        public int? TotalTimeoutSec { get; set; }
+
         [Parameter]
         public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
@@ -82,7 +87,8 @@ namespace CompassPS.Commands
             if (settings is null) return;
             var (baseUrl, key, projectId, profile) = settings.Value;
             var context = CompassContext.Create(baseUrl, key, projectId, MaxRetries, RetryMaxDelaySec, TimeoutSec,
-                AllowUnencryptedAuthentication.IsPresent, SkipCertificateCheck.IsPresent, "Connect-Compass", UserAgent());
+                AllowUnencryptedAuthentication.IsPresent, SkipCertificateCheck.IsPresent, "Connect-Compass", UserAgent(),
+                totalTimeoutSec: TotalTimeoutSec);
             if (context.SkipCertificateCheck)
             {
                 WriteWarning("Certificate validation is switched off for this context (-SkipCertificateCheck): anyone between you and the server can read the API key.");

@@ -114,7 +114,7 @@ namespace CompassPS.Commands
             }
             if (validation.Errors.Length == 0) throw refused;
             var failure = new CompassApiException(CompassErrorKind.ValidationFailed,
-                $"The workflow '{id}' cannot be published, it has {validation.DescribeErrors()}", refused)
+                $"The workflow '{id}' cannot be published, it has {Client.MaskSecret(validation.DescribeErrors())}", refused)
             {
                 StatusCode = refused.StatusCode,
                 CompassCode = refused.CompassCode,

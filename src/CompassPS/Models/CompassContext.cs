@@ -24,12 +24,19 @@ namespace CompassPS
         }
 
         public Uri BaseUrl { get; }
-        /// <summary>The key, kept as a SecureString; sent only as the bearer header.</summary>
-        public SecureString ApiKey { get; }
+        /// <summary>
+        /// The key, kept as a SecureString; sent only as the bearer header. Internal, so that PowerShell sees no such
+        /// property: Export-Clixml, PSSerializer and ConvertTo-Json write a context without its key (on Linux and
+        /// macOS a serialized SecureString is only hex-encoded UTF-16). A context is rebuilt from its source
+        /// (Connect-Compass, the environment), never from a file.
+        /// </summary>
+        internal SecureString ApiKey { get; }
         public string? ProjectId { get; private set; }
         public int MaxRetries { get; private set; }
         public double RetryMaxDelaySec { get; private set; }
         public int TimeoutSec { get; private set; }
+        /// <summary>One call's limit over all its attempts and waits (0 = none): -TotalTimeoutSec or COMPASS_TOTAL_TIMEOUT_SEC.</summary>
+        public int TotalTimeoutSec { get; private set; }
         public bool AllowUnencryptedAuthentication { get; private set; }
         public bool SkipCertificateCheck { get; private set; }
         /// <summary>"Connect-Compass" or "Environment": where the context came from.</summary>
@@ -38,6 +45,7 @@ namespace CompassPS
 
         internal string UserAgent { get; private set; } = "CompassPS";
         internal double StreamIdleSec { get; private set; } = CompassClientOptions.DefaultStreamIdleSec;
+        internal int MaxPages { get; private set; }
 
         /// <summary>
         /// Validates everything a user can get wrong and builds the context. Plain http is refused for any host but
@@ -45,7 +53,7 @@ namespace CompassPS
         /// </summary>
         public static CompassContext Create(
             string baseUrl, SecureString apiKey, string? projectId, int? maxRetries, double? retryMaxDelaySec, int? timeoutSec,
-            bool allowUnencrypted, bool skipCertificateCheck, string source, string userAgent)
+            bool allowUnencrypted, bool skipCertificateCheck, string source, string userAgent, int? totalTimeoutSec = null)
         {
             if (!Uri.TryCreate(baseUrl?.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
@@ -70,6 +78,8 @@ namespace CompassPS
                 MaxRetries = maxRetries ?? (int)CompassEnvironment.GetNumber(CompassEnvironment.MaxRetries, CompassClientOptions.DefaultMaxRetries, 0, 100),
                 RetryMaxDelaySec = retryMaxDelaySec ?? CompassEnvironment.GetNumber(CompassEnvironment.RetryMaxDelaySec, CompassClientOptions.DefaultRetryMaxDelaySec, 0, 3600),
                 TimeoutSec = timeoutSec ?? (int)CompassEnvironment.GetNumber(CompassEnvironment.TimeoutSec, CompassClientOptions.DefaultTimeoutSec, 1, 86400),
+                TotalTimeoutSec = totalTimeoutSec ?? (int)CompassEnvironment.GetNumber(CompassEnvironment.TotalTimeoutSec, CompassClientOptions.DefaultTotalTimeoutSec, 0, 604800),
+                MaxPages = (int)CompassEnvironment.GetNumber(CompassEnvironment.MaxPages, 0, 0, int.MaxValue),
                 StreamIdleSec = CompassEnvironment.GetNumber(CompassEnvironment.StreamIdleSec, CompassClientOptions.DefaultStreamIdleSec, 1, 86400),
                 AllowUnencryptedAuthentication = allowUnencrypted,
                 SkipCertificateCheck = skipCertificateCheck,
@@ -139,6 +149,8 @@ namespace CompassPS
                 MaxRetries = MaxRetries,
                 RetryMaxDelaySec = RetryMaxDelaySec,
                 TimeoutSec = TimeoutSec,
+                TotalTimeoutSec = TotalTimeoutSec,
+                MaxPages = MaxPages,
                 StreamIdleSec = StreamIdleSec,
                 SkipCertificateCheck = SkipCertificateCheck,
                 UserAgent = UserAgent,

@@ -131,7 +131,7 @@ public sealed class TransportAndSecretsTests
             "$VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $ErrorActionPreference = 'Continue'\n" +
             "$ctx = Connect-Compass -BaseUrl $url -ApiKey $key -MaxRetries 1 -RetryMaxDelaySec 0 -SkipCheck -PassThru -Verbose -Debug\n" +
             "$all = & {\n" +
-            "  \"$ctx\"; $ctx | Format-List * -Force | Out-String; $ctx.ApiKey.ToString(); $ctx | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue\n" +
+            "  \"$ctx\"; $ctx | Format-List * -Force | Out-String; $ctx | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue\n" +
             "  foreach ($id in 'unauthorized', 'missing', 'broken', 'busy', 'echo', 'echo-detail') { Get-CompassRun -Id $id -Context $ctx -Verbose -Debug }\n" +
             "  Watch-CompassRun -Id r1 -Context $ctx -Verbose -Debug\n" +
             "  Get-CompassRun -Context $ctx -Verbose -Debug | Select-Object -First 1\n" +
