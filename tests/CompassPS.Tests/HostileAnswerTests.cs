@@ -219,7 +219,7 @@ public sealed class HostileAnswerTests
         try
         {
             var result = await PowerShellHost.RunAsync(
-                "$ctx = Connect-Compass -BaseUrl 'http://127.0.0.1:1' -ApiKey $key -TotalTimeoutSec 42 -PassThru\n" +
+                "$ctx = Connect-Compass -BaseUrl 'http://127.0.0.1:1' -ApiKey $key -TotalTimeoutSec 42 -PassThru -SkipCheck\n" +
                 "$ctx | Export-Clixml -Path $path -Depth 5\n" +
                 "Get-CompassContext | Export-Clixml -Path ($path + '.default') -Depth 5\n" +
                 "[System.Management.Automation.PSSerializer]::Serialize($ctx, 5)\n" +
@@ -306,7 +306,7 @@ public sealed class HostileListCmdletTests
         var page = "{\"items\":[" + string.Join(",", Enumerable.Range(0, 100).Select(i => TestData.RunJson("r" + i))) + "],\"has_more\":true,\"total\":1000000000000}";
         server.Handle(c => ScriptedServer.Json(c, page));
         var result = await PowerShellHost.RunAsync(
-            "Connect-Compass -BaseUrl $url -ApiKey $key\nGet-CompassRun -ErrorAction Continue",
+            "Connect-Compass -BaseUrl $url -ApiKey $key -SkipCheck\nGet-CompassRun -ErrorAction Continue",
             new Dictionary<string, object?> { ["url"] = server.BaseUrl.ToString(), ["key"] = TestData.Key }, TimeSpan.FromSeconds(60));
         Assert.Null(result.Thrown);
         Assert.Equal(100, result.Output.Count);
