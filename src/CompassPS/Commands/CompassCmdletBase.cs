@@ -68,6 +68,20 @@ namespace CompassPS.Commands
             }
         }
 
+        /// <summary>
+        /// The ids that <paramref name="values"/> stand for under <paramref name="rules"/>: each value that stands for
+        /// none (an object of another kind) is one non-terminating error, and no request is made for it.
+        /// </summary>
+        internal IEnumerable<string> Resolve(IEnumerable<CompassPipeBind> values, PipeBindRules rules)
+        {
+            foreach (var value in values)
+            {
+                var id = rules.Resolve(value, out var error);
+                if (id is null) WriteError(error!);
+                else yield return id;
+            }
+        }
+
         /// <summary>Posts work to run on the pipeline thread (WriteObject and friends). Callable from any thread.</summary>
         protected void PostToPipeline(Action action)
         {

@@ -20,12 +20,15 @@ namespace CompassPS.Commands
         /// <summary>Conversations already read in this invocation, so a pipeline of messages reads each only once.</summary>
         private readonly Dictionary<string, Conversation> _conversations = new Dictionary<string, Conversation>(StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>The conversation; a conversation object from the pipeline binds by its Id.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>
+        /// The conversation: an id, a conversation, or a reply (its conversation goes on). Other objects are a
+        /// CompassPS.WrongObjectKind error; plain objects (CSV rows) bind their ConversationId or Id property.
+        /// </summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
-        public string? ConversationId { get; set; }
+        public ConversationPipeBind? ConversationId { get; set; }
 
         /// <summary>
         /// The message: sent as the run's chat input. Binds from the pipeline by property name only (e.g. a CSV
@@ -46,7 +49,14 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            var conversationId = ConversationId!.Trim();
+            var conversationId = PipeBindRules.For<Conversation>(MyInvocation.MyCommand.Name, c => c.Id)
+                .Relate<MessageReply>(m => m.ConversationId)
+                .Resolve(ConversationId!, out var wrongKind);
+            if (conversationId is null)
+            {
+                WriteError(wrongKind!);
+                return;
+            }
             if (!ShouldProcess("conversation " + conversationId, "Send a message")) return;
             Guarded(() => SendOne(conversationId, Message!), conversationId);
         }

@@ -152,6 +152,18 @@ namespace CompassPS.Commands
         private RunDispatch? BuildDispatch(out object target)
         {
             var dispatch = new RunDispatch { ConversationId = ConversationId };
+            if (PipeBindRules.IsCompassObject(InputData))
+            {
+                // A run, conversation, ... piped in would otherwise bind as the input data (and its DeploymentId or
+                // WorkflowId by name): a new run fed the old object. Objects bind by kind: this one is no input.
+                var item = InputData is PSObject ps ? ps.BaseObject : InputData!;
+                target = item;
+                WriteError(PipeBindRules.WrongKindRecord(
+                    $"Start-CompassRun takes a deployment or workflow to run (piped, or -DeploymentId / -WorkflowId) and input data " +
+                    $"(a hashtable, PSCustomObject, CSV row or JSON text), not this {PipeBindRules.Describe(item)} ({PipeBindRules.TypeName(item.GetType())}): nothing was started.",
+                    item, "Pipe deployments or workflows into Start-CompassRun, or pass -InputData a hashtable or JSON text."));
+                return null;
+            }
             switch (InputObject)
             {
                 case Deployment deployment when ParameterSetName == ByTargetSet:

@@ -19,9 +19,9 @@ namespace CompassPS.Commands
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string[] WorkflowId { get; set; } = System.Array.Empty<string>();
+        public WorkflowPipeBind[] WorkflowId { get; set; } = System.Array.Empty<WorkflowPipeBind>();
 
         /// <summary>Validate this definition (YAML or JSON text, or a hashtable) instead of the draft; nothing is saved.</summary>
         [Parameter(ParameterSetName = DefinitionSet, Mandatory = true)]
@@ -39,7 +39,7 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            foreach (var id in WorkflowId)
+            foreach (var id in Resolve(WorkflowId, PipeBinds.Workflows(MyInvocation.MyCommand.Name)))
             {
                 Guarded(() =>
                 {
