@@ -15,6 +15,7 @@ namespace CompassPS.Commands
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ApprovalId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public ApprovalPipeBind[] Id { get; set; } = System.Array.Empty<ApprovalPipeBind>();
 

@@ -16,7 +16,7 @@ namespace CompassPS.Commands
     /// pipeline thread while it waits, see <see cref="Await{T}"/>), and the conversion of CompassApiException into
     /// one ErrorRecord.
     /// </summary>
-    public abstract class CompassCmdletBase : PSCmdlet
+    public abstract class CompassCmdletBase : PSCmdlet, IDisposable
     {
         /// <summary>How long a stopped command waits for its background work to notice before returning.</summary>
         private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
@@ -47,6 +47,17 @@ namespace CompassPS.Commands
         protected virtual void EndProcessingCore() { }
 
         protected override void StopProcessing() => _stop.Cancel();
+
+        /// <summary>
+        /// Called by PowerShell when the pipeline ends, also when it ends early (-ErrorAction Stop on an error this
+        /// command wrote, a throw further down): work still running in the background (a wait's polling, dispatches)
+        /// is cancelled then, as by a stop, instead of going on with nobody to write to.
+        /// </summary>
+        public void Dispose()
+        {
+            try { _stop.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
 
         /// <summary>
         /// Runs <paramref name="body"/>; a CompassApiException becomes one non-terminating error (so a pipeline of

@@ -14,11 +14,13 @@ namespace CompassPS.Commands
         private PipeBindRules? _rules;
 
         /// <summary>
-        /// Deployments and deployment ids only: a piped workflow or run is an error (CompassPS.WrongObjectKind), never
-        /// a change to the deployment it happens to name.
+        /// Deployments and deployment ids, and (as the help documents) workflows, which stand for their one
+        /// deployment. Anything else, a run included, is an error (CompassPS.WrongObjectKind), never a change to the
+        /// deployment it happens to name.
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(DeploymentIdCompleter))]
         public DeploymentPipeBind[] DeploymentId { get; set; } = System.Array.Empty<DeploymentPipeBind>();
@@ -42,7 +44,7 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Updates => _updates ??= new PipelineWrites(holdUntilInputEnds: NewStatus != null, Update);
 
-        private PipeBindRules Rules => _rules ??= PipeBindRules.For<Deployment>(MyInvocation.MyCommand.Name, d => d.Id);
+        private PipeBindRules Rules => _rules ??= PipeBindRules.For<Deployment>(MyInvocation.MyCommand.Name, d => d.Id).Relate<Workflow>(w => w.DeploymentId);
 
         protected sealed override void ProcessRecordCore() => Updates.Add(Resolve(DeploymentId, Rules));
 

@@ -22,6 +22,55 @@ namespace CompassPS.Commands
 
         protected bool TimedOut(CancellationTokenSource deadline) => deadline.IsCancellationRequested && !StopToken.IsCancellationRequested;
 
+        /// <summary>The ErrorId of a run that ended but did not complete (also Send-CompassMessage's for a failed turn).</summary>
+        internal const string RunNotCompletedErrorId = CompassErrors.Prefix + "RunNotCompleted";
+
+        /// <summary>
+        /// Writes a run that has ended, and, when it ended failed or cancelled, one non-terminating error besides it
+        /// (CompassPS.RunNotCompleted, the run as target, the run's own error message): a runbook with
+        /// -ErrorAction Stop ends at the first run that failed, after that run was written.
+        /// </summary>
+        protected void WriteEndedRun(Run run)
+        {
+            WriteObject(run.ToPSObject());
+            var error = RunNotCompleted(run);
+            if (error != null) WriteError(error);
+        }
+
+        /// <summary>The error for a run that ended failed or cancelled; null for any other run.</summary>
+        internal static ErrorRecord? RunNotCompleted(Run run)
+        {
+            var failed = string.Equals(run.Status, RunStatus.Failed, StringComparison.OrdinalIgnoreCase);
+            var cancelled = string.Equals(run.Status, RunStatus.Cancelled, StringComparison.OrdinalIgnoreCase);
+            if (!failed && !cancelled) return null;
+            var why = ErrorText(run.Error);
+            var message = failed
+                ? $"Run {run.Id} failed" + (why is null ? "." : ": " + why)
+                : $"Run {run.Id} was cancelled" + (why is null ? "." : ": " + why);
+            var record = new ErrorRecord(new InvalidOperationException(message), RunNotCompletedErrorId,
+                failed ? ErrorCategory.InvalidResult : ErrorCategory.OperationStopped, run.ToPSObject());
+            record.ErrorDetails = new ErrorDetails(message)
+            {
+                RecommendedAction = $"Get-CompassRunTree -RunId {run.Id} shows the step that failed and its error.",
+            };
+            return record;
+        }
+
+        /// <summary>A run's error as one line: the text itself, or the message of an error object.</summary>
+        private static string? ErrorText(object? error)
+        {
+            if (error is null) return null;
+            if (error is PSObject ps)
+            {
+                if (ps.BaseObject is string text) return string.IsNullOrWhiteSpace(text) ? null : text;
+                var message = ps.Properties["message"]?.Value ?? ps.Properties["Message"]?.Value;
+                if (message != null) return message.ToString();
+            }
+            if (error is System.Collections.IDictionary map && map.Contains("message")) return map["message"]?.ToString();
+            var plain = error.ToString();
+            return string.IsNullOrWhiteSpace(plain) ? null : plain;
+        }
+
         protected static CompassApiException TimeoutError(string what, int? timeoutSec) =>
             new CompassApiException(CompassErrorKind.Timeout, $"{what} did not end within {timeoutSec} s (-TimeoutSec); it was left as it is.");
 

@@ -15,6 +15,7 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
         public ConnectionPipeBind[] Id { get; set; } = System.Array.Empty<ConnectionPipeBind>();

@@ -14,6 +14,7 @@ namespace CompassPS.Commands
         /// <summary>An approval or approval id; a piped run event stands for the approval it names, a piped run lists its approvals.</summary>
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ApprovalId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public ApprovalPipeBind[] Id { get; set; } = System.Array.Empty<ApprovalPipeBind>();
 

@@ -12,6 +12,7 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConversationId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public ConversationPipeBind[] Id { get; set; } = System.Array.Empty<ConversationPipeBind>();

@@ -17,6 +17,7 @@ namespace CompassPS.Commands
         /// </summary>
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("RunId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public RunPipeBind[] Id { get; set; } = System.Array.Empty<RunPipeBind>();
 

@@ -14,6 +14,7 @@ namespace CompassPS.Commands
         /// <summary>A run or run id; a piped approval, step, execution, event or message reply stands for its run.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public RunPipeBind[] RunId { get; set; } = System.Array.Empty<RunPipeBind>();
 

@@ -16,6 +16,7 @@ namespace CompassPS.Commands
         /// <summary>A workflow or id; a piped deployment, run, version or validation stands for its workflow.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public WorkflowPipeBind? WorkflowId { get; set; }

@@ -20,6 +20,7 @@ namespace CompassPS.Commands
     public abstract class CompassPipeBind
     {
         protected CompassPipeBind(string id) { Id = id; }
+        protected CompassPipeBind(Guid id) { Id = id.ToString(); }
         protected CompassPipeBind(CompassObject item) { Item = item; }
         protected CompassPipeBind(MessageReply item) { Item = item; }
         protected CompassPipeBind(CompassContext item) { Item = item; }
@@ -37,6 +38,7 @@ namespace CompassPS.Commands
     public sealed class RunPipeBind : CompassPipeBind
     {
         public RunPipeBind(string id) : base(id) { }
+        public RunPipeBind(Guid id) : base(id) { }
         public RunPipeBind(CompassObject item) : base(item) { }
         public RunPipeBind(MessageReply item) : base(item) { }
         public RunPipeBind(CompassContext item) : base(item) { }
@@ -46,6 +48,7 @@ namespace CompassPS.Commands
     public sealed class WorkflowPipeBind : CompassPipeBind
     {
         public WorkflowPipeBind(string id) : base(id) { }
+        public WorkflowPipeBind(Guid id) : base(id) { }
         public WorkflowPipeBind(CompassObject item) : base(item) { }
         public WorkflowPipeBind(MessageReply item) : base(item) { }
         public WorkflowPipeBind(CompassContext item) : base(item) { }
@@ -55,6 +58,7 @@ namespace CompassPS.Commands
     public sealed class DeploymentPipeBind : CompassPipeBind
     {
         public DeploymentPipeBind(string id) : base(id) { }
+        public DeploymentPipeBind(Guid id) : base(id) { }
         public DeploymentPipeBind(CompassObject item) : base(item) { }
         public DeploymentPipeBind(MessageReply item) : base(item) { }
         public DeploymentPipeBind(CompassContext item) : base(item) { }
@@ -64,6 +68,7 @@ namespace CompassPS.Commands
     public sealed class ConversationPipeBind : CompassPipeBind
     {
         public ConversationPipeBind(string id) : base(id) { }
+        public ConversationPipeBind(Guid id) : base(id) { }
         public ConversationPipeBind(CompassObject item) : base(item) { }
         public ConversationPipeBind(MessageReply item) : base(item) { }
         public ConversationPipeBind(CompassContext item) : base(item) { }
@@ -73,6 +78,7 @@ namespace CompassPS.Commands
     public sealed class ApprovalPipeBind : CompassPipeBind
     {
         public ApprovalPipeBind(string id) : base(id) { }
+        public ApprovalPipeBind(Guid id) : base(id) { }
         public ApprovalPipeBind(CompassObject item) : base(item) { }
         public ApprovalPipeBind(MessageReply item) : base(item) { }
         public ApprovalPipeBind(CompassContext item) : base(item) { }
@@ -82,9 +88,42 @@ namespace CompassPS.Commands
     public sealed class ConnectionPipeBind : CompassPipeBind
     {
         public ConnectionPipeBind(string id) : base(id) { }
+        public ConnectionPipeBind(Guid id) : base(id) { }
         public ConnectionPipeBind(CompassObject item) : base(item) { }
         public ConnectionPipeBind(MessageReply item) : base(item) { }
         public ConnectionPipeBind(CompassContext item) : base(item) { }
+    }
+
+    /// <summary>
+    /// Any CompassPS object, for a parameter that takes a workflow or a deployment by what it is. No constructor takes
+    /// text or a plain object, so CSV rows pass it by and bind their WorkflowId / DeploymentId columns by name.
+    /// </summary>
+    public sealed class RunTargetPipeBind : CompassPipeBind
+    {
+        public RunTargetPipeBind(CompassObject item) : base(item) { }
+        public RunTargetPipeBind(MessageReply item) : base(item) { }
+        public RunTargetPipeBind(CompassContext item) : base(item) { }
+    }
+
+    /// <summary>
+    /// Keeps a null property value from binding: PowerShell binds a property of the parameter's name before it
+    /// converts the piped object itself, and null needs no conversion, so an object whose WorkflowId is null (a run
+    /// summary) would bind that null and be refused as an empty id instead of being told apart by its kind. A null
+    /// becomes a value no pipe-bind type takes: the object is then bound as a whole, and a plain object with a null
+    /// column is PowerShell's own "cannot be bound" error.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class PipeBindNullAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData) =>
+            inputData is null || (inputData is PSObject ps && ps.BaseObject is null) ? Unbindable.Value : inputData;
+
+        /// <summary>Not convertible to any pipe-bind type.</summary>
+        private sealed class Unbindable
+        {
+            public static readonly Unbindable Value = new Unbindable();
+            public override string ToString() => "(null)";
+        }
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ namespace CompassPS.Commands
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public WorkflowPipeBind[] WorkflowId { get; set; } = Array.Empty<WorkflowPipeBind>();

@@ -13,6 +13,7 @@ namespace CompassPS.Commands
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConversationId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public ConversationPipeBind[] Id { get; set; } = System.Array.Empty<ConversationPipeBind>();

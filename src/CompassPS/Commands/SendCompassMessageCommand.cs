@@ -26,6 +26,7 @@ namespace CompassPS.Commands
         /// </summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
         public ConversationPipeBind? ConversationId { get; set; }
@@ -126,7 +127,7 @@ namespace CompassPS.Commands
         {
             var why = run.Error is null ? "" : ": " + (run.Error as string ?? reply.Error?.ToString());
             var exception = new InvalidOperationException($"The run {run.Id} of the conversation ended {run.Status}{why}");
-            return new ErrorRecord(exception, CompassErrors.Prefix + "RunNotCompleted", ErrorCategory.InvalidResult, reply);
+            return new ErrorRecord(exception, RunNotCompletedErrorId, ErrorCategory.InvalidResult, reply);
         }
     }
 }

@@ -22,6 +22,7 @@ namespace CompassPS.Commands
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
         public ConnectionPipeBind? Id { get; set; }

@@ -21,6 +21,7 @@ namespace CompassPS.Commands
         /// <summary>Workflows and workflow ids only: a piped deployment or run is an error, never a change to its workflow.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
         public WorkflowPipeBind? WorkflowId { get; set; }

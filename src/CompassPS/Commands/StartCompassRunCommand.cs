@@ -96,7 +96,7 @@ namespace CompassPS.Commands
             }
 
             // -Wait: runs are waited for from the first dispatch on, and written as they end while inputs still come.
-            if (Wait && _wait is null) _wait = BeginWaitForRuns(new RunWaiter(Client), TimeoutSec, run => WriteObject(run.ToPSObject()));
+            if (Wait && _wait is null) _wait = BeginWaitForRuns(new RunWaiter(Client), TimeoutSec, WriteEndedRun);
 
             // Concurrent dispatch: wait (running posted work meanwhile) for a free slot, then send in the background.
             var client = Client; // resolved here: the context store belongs to the pipeline thread's runspace
@@ -145,7 +145,7 @@ namespace CompassPS.Commands
             {
                 view.Finish();
             }
-            WriteObject(Await(Client.GetRunAsync(run.Id, StopToken)).ToPSObject());
+            WriteEndedRun(Await(Client.GetRunAsync(run.Id, StopToken)));
         }
 
         /// <summary>The dispatch for the current input, or null (error written) when the input cannot be sent.</summary>

@@ -15,11 +15,13 @@ namespace CompassPS.Commands
         private PipelineWrites? _cancellations;
 
         /// <summary>
-        /// Runs and run ids only: cancelling is never done through another object's property (a deployment's Id, an
-        /// approval's RunId); such an object is one CompassPS.WrongObjectKind error.
+        /// Runs and run ids, and (as the help documents) approvals and run steps, which stand for the run they belong
+        /// to. Any other object (a deployment, a workflow) is one CompassPS.WrongObjectKind error: never a cancel
+        /// sent with its id.
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public RunPipeBind[] RunId { get; set; } = System.Array.Empty<RunPipeBind>();
 
@@ -29,7 +31,8 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Cancellations => _cancellations ??= new PipelineWrites(holdUntilInputEnds: true, WriteCancelled);
 
-        protected override void ProcessRecordCore() => Cancellations.Add(Resolve(RunId, PipeBindRules.For<Run>(MyInvocation.MyCommand.Name, r => r.Id)));
+        protected override void ProcessRecordCore() => Cancellations.Add(Resolve(RunId, PipeBindRules.For<Run>(MyInvocation.MyCommand.Name, r => r.Id)
+            .Relate<Approval>(a => a.RunId).Relate<RunStep>(s => s.RunId)));
 
         protected override void EndProcessingCore() => Cancellations.Complete();
 

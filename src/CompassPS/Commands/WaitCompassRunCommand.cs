@@ -21,6 +21,7 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("RunId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public RunPipeBind[] Id { get; set; } = System.Array.Empty<RunPipeBind>();
 
@@ -58,7 +59,7 @@ namespace CompassPS.Commands
         {
             if (_waiter is null) return;
             _waiter.CompleteAdding();
-            WaitForRuns(_waiter, TimeoutSec, run => WriteObject(run.ToPSObject()));
+            WaitForRuns(_waiter, TimeoutSec, WriteEndedRun);
         }
     }
 }

@@ -13,6 +13,7 @@ namespace CompassPS.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("RunId")]
+        [PipeBindNull]
         [ValidatePipeBind]
         public RunPipeBind[] Id { get; set; } = System.Array.Empty<RunPipeBind>();
 
