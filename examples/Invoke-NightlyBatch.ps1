@@ -77,10 +77,14 @@ catch {
 }
 
 Write-Verbose "Dispatching $($rows.Count) row(s) of $Path to deployment $($deployment.Name)"
-$dispatchErrors = @()
-# Dispatch errors (a row the server rejects) are collected and reported; they do not stop the other rows.
+$batchErrors = @()
+# Errors are collected and reported; they do not stop the other rows. Besides dispatch errors (a row the server
+# rejects) and timeouts, -Wait writes one error per run that ends failed or cancelled (CompassPS.RunNotCompleted):
+# with -ErrorAction Stop a runbook would end at the first of them. Here every row must run, so they are collected
+# too; the runs themselves, written as well, carry the status and the error.
 $runs = @($rows | Start-CompassRun -DeploymentId $DeploymentId -ThrottleLimit $ThrottleLimit -Wait -TimeoutSec $TimeoutSec `
-        -ErrorAction SilentlyContinue -ErrorVariable dispatchErrors)
+        -ErrorAction SilentlyContinue -ErrorVariable batchErrors)
+$dispatchErrors = @($batchErrors | Where-Object { $_.FullyQualifiedErrorId -notlike 'CompassPS.RunNotCompleted,*' })
 
 $results = @(
     foreach ($run in $runs) {

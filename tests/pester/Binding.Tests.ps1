@@ -127,7 +127,7 @@ nodes:
       input: { kind: ref, source: input, path: $.topic }
 '@) }
     $gatedRun = Start-CompassRun -WorkflowId $gated.id -InputData @{ topic = 'tides' }
-    Wait-Until { @(Get-CompassApproval -RunId $gatedRun.Id).Count -gt 0 } | Out-Null
+    if (-not (Wait-Until { @(Get-CompassApproval -RunId $gatedRun.Id).Count -gt 0 } -TimeoutSec 30)) { throw "The gated run asked for no approval." }
     $approval = Get-CompassApproval -RunId $gatedRun.Id | Select-Object -First 1
     $null = $approval | Approve-CompassApproval -Confirm:$false
     $null = $gatedRun | Wait-CompassRun -TimeoutSec 60

@@ -247,6 +247,7 @@ namespace CompassPS.Client
                     throw failure;
                 }
                 var delay = RetryPolicy.Delay(options, attempt + 1, retryAfter);
+                NotifyRetry(request.Describe(), failure, attempt + 1, maxRetries, delay, isReconnect: false);
                 if (_log.IsVerboseEnabled)
                 {
                     var why = failure.StatusCode is HttpStatusCode s ? $"HTTP {(int)s}" : failure.Kind.ToString();
@@ -256,6 +257,25 @@ namespace CompassPS.Client
                 }
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>Hands a retry to a log that wants notices (<see cref="ICompassRetryLog"/>).</summary>
+        internal void NotifyRetry(string operation, Exception? failure, int attempt, int maxAttempts, TimeSpan delay, bool isReconnect)
+        {
+            if (!(_log is ICompassRetryLog retries)) return;
+            string reason;
+            if (failure is CompassApiException api && api.StatusCode is HttpStatusCode status)
+            {
+                reason = "HTTP " + (int)status + (string.IsNullOrEmpty(api.ServerMessage) ? "" : ": " + api.ServerMessage);
+            }
+            else
+            {
+                // The core's messages start with the request ("GET /v1/runs/x: could not reach ..."): the notice names it already.
+                var message = failure?.Message ?? "no answer";
+                var prefix = operation + ": ";
+                reason = message.StartsWith(prefix, StringComparison.Ordinal) ? message.Substring(prefix.Length) : message;
+            }
+            retries.Retrying(new RetryNotice(operation, reason, attempt, maxAttempts, delay, isReconnect));
         }
 
         private static bool IsSuccess(HttpResponseMessage response) => (int)response.StatusCode >= 200 && (int)response.StatusCode < 300;

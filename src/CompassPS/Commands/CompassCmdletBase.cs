@@ -31,6 +31,11 @@ namespace CompassPS.Commands
         private readonly ConcurrentQueue<Action> _pipelineWork = new ConcurrentQueue<Action>();
         private readonly SemaphoreSlim _pipelineWorkPosted = new SemaphoreSlim(0);
         private CmdletLog? _log;
+        private int _retriesShown;
+
+        /// <summary>The progress record that shows a command's retries after the first (which is a warning).</summary>
+        private const int RetryActivityId = 7;
+        private const string RetryActivity = "Retrying Compass requests";
 
         /// <summary>Cancelled by StopProcessing (Ctrl+C, Select-Object -First, Stop-Job).</summary>
         protected CancellationToken StopToken => _stop.Token;
@@ -40,7 +45,39 @@ namespace CompassPS.Commands
 
         protected sealed override void BeginProcessing() => Guarded(BeginProcessingCore, null);
         protected sealed override void ProcessRecord() => Guarded(ProcessRecordCore, null);
-        protected sealed override void EndProcessing() => Guarded(EndProcessingCore, null);
+        protected sealed override void EndProcessing()
+        {
+            try
+            {
+                Guarded(EndProcessingCore, null);
+            }
+            finally
+            {
+                if (_retriesShown > 1)
+                {
+                    WriteProgress(new ProgressRecord(RetryActivityId, RetryActivity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+        }
+
+        /// <summary>
+        /// A retry or reconnect, made visible without -Verbose: the first of this command is a warning at once (what
+        /// failed, which attempt, when the next is), later ones update one progress record instead of adding lines.
+        /// Pipeline thread only.
+        /// </summary>
+        private void ShowRetry(RetryNotice notice)
+        {
+            _retriesShown++;
+            if (_retriesShown == 1)
+            {
+                WriteWarning(notice.ToString());
+                return;
+            }
+            WriteProgress(new ProgressRecord(RetryActivityId, RetryActivity, $"{notice} ({_retriesShown} retries so far)")
+            {
+                SecondsRemaining = (int)Math.Ceiling(notice.Delay.TotalSeconds),
+            });
+        }
 
         protected virtual void BeginProcessingCore() { }
         protected virtual void ProcessRecordCore() { }
@@ -222,7 +259,7 @@ namespace CompassPS.Commands
             return $"CompassPS/{version?.ToString(3) ?? "0.0.0"} (PowerShell {psVersion}; {edition})";
         }
 
-        private sealed class CmdletLog : ICompassLog
+        private sealed class CmdletLog : ICompassLog, ICompassRetryLog
         {
             private readonly CompassCmdletBase _cmdlet;
 
@@ -247,6 +284,8 @@ namespace CompassPS.Commands
             }
 
             public void Warning(string message) => _cmdlet.PostToPipeline(() => _cmdlet.WriteWarning(message));
+
+            public void Retrying(RetryNotice notice) => _cmdlet.PostToPipeline(() => _cmdlet.ShowRetry(notice));
         }
     }
 }

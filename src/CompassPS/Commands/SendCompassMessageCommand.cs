@@ -88,7 +88,7 @@ namespace CompassPS.Commands
                 {
                     if (e.Type == RunEvent.OutputDelta) streamed.Append(e.Text);
                     view?.Show(e);
-                });
+                }, live: !Quiet);
             }
             finally
             {

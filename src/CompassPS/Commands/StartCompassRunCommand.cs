@@ -139,7 +139,7 @@ namespace CompassPS.Commands
             var view = new LiveRunView(this);
             try
             {
-                FollowRun(run.Id, TimeoutSec, view.Show);
+                FollowRun(run.Id, TimeoutSec, view.Show, live: true);
             }
             finally
             {
