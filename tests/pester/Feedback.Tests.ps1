@@ -132,7 +132,7 @@ Describe 'Waiting is visible' {
                 -Arguments @{ Url = $busy.BaseUrl; Key = (ConvertTo-SecureString $busy.ProjectKey -AsPlainText -Force) }
 
             @($result.Warning).Count | Should -Be 1
-            $result.Warning[0].Message | Should -Match '^GET /v1/runs/\S* failed \(HTTP 503[^)]*\); retry 1 of 3 in [\d.]+ s, at \d\d:\d\d:\d\d\.$'
+            $result.Warning[0].Message | Should -Match '^GET /v1/runs/\S* failed \(HTTP 503\b.*\); retry 1 of 3 in [\d.]+ s, at \d\d:\d\d:\d\d\.$'
             $retries = @($result.Progress | Where-Object { $_.Activity -eq 'Retrying Compass requests' -and $_.RecordType -ne 'Completed' })
             $retries.Count | Should -Be 2
             $retries[-1].StatusDescription | Should -Match 'retry 3 of 3'

@@ -266,7 +266,7 @@ namespace CompassPS.Client
             string reason;
             if (failure is CompassApiException api && api.StatusCode is HttpStatusCode status)
             {
-                reason = "HTTP " + (int)status + (string.IsNullOrEmpty(api.ServerMessage) ? "" : ": " + api.ServerMessage);
+                reason = "HTTP " + (int)status + (string.IsNullOrEmpty(api.ServerMessage) ? "" : ": " + api.ServerMessage!.TrimEnd('.', ' '));
             }
             else
             {
