@@ -70,7 +70,11 @@ namespace CompassPS.Commands
             _retriesShown++;
             if (_retriesShown == 1)
             {
-                WriteWarning(notice.ToString());
+                // -Debug turns a cmdlet's warnings into prompts ("Continue with this operation?"), which fail in a host
+                // without a UI: a runbook run with -Debug would end at its first retry. The debug stream, shown then
+                // anyway, carries the notice instead.
+                if (WarningWouldPrompt()) WriteDebug("Retrying: " + notice);
+                else WriteWarning(notice.ToString());
                 return;
             }
             WriteProgress(new ProgressRecord(RetryActivityId, RetryActivity, $"{notice} ({_retriesShown} retries so far)")
@@ -228,6 +232,12 @@ namespace CompassPS.Commands
                 }
             }
         }
+
+        /// <summary>True when -Debug (without -WarningAction) makes WriteWarning ask the user to continue.</summary>
+        private bool WarningWouldPrompt() =>
+            MyInvocation.BoundParameters.TryGetValue("Debug", out var debug)
+            && (debug is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(debug))
+            && !MyInvocation.BoundParameters.ContainsKey("WarningAction");
 
         /// <summary>True when a stream (Verbose, Debug) is shown, so the core can skip building its messages.</summary>
         private bool IsStreamEnabled(string parameter, string preferenceVariable)
