@@ -22,7 +22,7 @@ namespace CompassPS.Commands
         /// <summary>A workflow (Get-CompassWorkflow) or a deployment (Get-CompassDeployment).</summary>
         [Parameter(ParameterSetName = ByTargetSet, Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
-        public RunTargetPipeBind? InputObject { get; set; }
+        public CompassObjectPipeBind? InputObject { get; set; }
 
         [Parameter(ParameterSetName = ByWorkflowSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [PipeBindNull]

@@ -95,14 +95,15 @@ namespace CompassPS.Commands
     }
 
     /// <summary>
-    /// Any CompassPS object, for a parameter that takes a workflow or a deployment by what it is. No constructor takes
+    /// Any CompassPS object, for a parameter that takes some kinds by what they are (a workflow or deployment, a
+    /// connection to copy), and refuses the others with CompassPS.WrongObjectKind. No constructor takes
     /// text or a plain object, so CSV rows pass it by and bind their WorkflowId / DeploymentId columns by name.
     /// </summary>
-    public sealed class RunTargetPipeBind : CompassPipeBind
+    public sealed class CompassObjectPipeBind : CompassPipeBind
     {
-        public RunTargetPipeBind(CompassObject item) : base(item) { }
-        public RunTargetPipeBind(MessageReply item) : base(item) { }
-        public RunTargetPipeBind(CompassContext item) : base(item) { }
+        public CompassObjectPipeBind(CompassObject item) : base(item) { }
+        public CompassObjectPipeBind(MessageReply item) : base(item) { }
+        public CompassObjectPipeBind(CompassContext item) : base(item) { }
     }
 
     /// <summary>
