@@ -98,7 +98,7 @@ catch {
 }
 
 Write-Verbose "Dispatching $($rows.Count) row(s) of $Path to deployment $($deployment.Name)"
-$dispatchErrors = @()
+$batchErrors = @()
 $dispatch = @{ DeploymentId = $DeploymentId; ThrottleLimit = $ThrottleLimit; Wait = $true; TimeoutSec = $TimeoutSec }
 if ($BatchId) {
     # One key per row, the same on every run of this batch: the delay-bind script block is evaluated once for each
@@ -107,8 +107,12 @@ if ($BatchId) {
     $dispatch.IdempotencyKey = { "$BatchId-row-$((++$script:rowNumber))" }
     Write-Verbose "Batch '$BatchId': rows already dispatched by an earlier attempt are not dispatched again."
 }
-# Dispatch errors (a row the server rejects) are collected and reported; they do not stop the other rows.
-$runs = @($rows | Start-CompassRun @dispatch -ErrorAction SilentlyContinue -ErrorVariable dispatchErrors)
+# Errors are collected and reported; they do not stop the other rows. Besides dispatch errors (a row the server
+# rejects) and timeouts, -Wait writes one error per run that ends failed or cancelled (CompassPS.RunNotCompleted):
+# with -ErrorAction Stop a runbook would end at the first of them. Here every row must run, so they are collected
+# too; the runs themselves, written as well, carry the status and the error.
+$runs = @($rows | Start-CompassRun @dispatch -ErrorAction SilentlyContinue -ErrorVariable batchErrors)
+$dispatchErrors = @($batchErrors | Where-Object { $_.FullyQualifiedErrorId -notlike 'CompassPS.RunNotCompleted,*' })
 
 $results = @(
     foreach ($run in $runs) {

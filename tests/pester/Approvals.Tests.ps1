@@ -183,8 +183,12 @@ Describe 'Deny-CompassApproval' {
         $denied = Deny-CompassApproval -ApprovalId $approval.Id -Comment 'not this source' -Confirm:$false
         $denied.Status | Should -Be 'rejected'
         $denied.Comment | Should -Be 'not this source'
-        $failed = Wait-CompassRun -Id $run.Id -TimeoutSec 60
+        $failed = Wait-CompassRun -Id $run.Id -TimeoutSec 60 -ErrorVariable runErrors -ErrorAction SilentlyContinue
         $failed.Status | Should -Be 'failed'
+        # A run that ends failed is also an error, whose message is the run's own.
+        @($runErrors).Count | Should -Be 1
+        $runErrors[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.RunNotCompleted,*'
+        $runErrors[0].Exception.Message | Should -Match 'not this source'
         "$($failed.Error)" | Should -Match 'rejected'
         "$($failed.Error)" | Should -Match 'not this source'
         (Get-CompassRunTree -RunId $run.Id | Where-Object Failed).NodeId | Should -Contain 'agent'

@@ -107,8 +107,10 @@ Describe 'examples/Invoke-NightlyBatch.ps1' {
 
 Describe 'examples/Get-FailedRunReport.ps1' {
     BeforeAll {
-        # Two runs that fail: the deployment needs a 'topic'.
-        $failedRuns = @(@{ subject = 'a' }, @{ subject = 'b' } | Start-CompassRun -Context $context -DeploymentId $research.Id -Wait)
+        # Two runs that fail: the deployment needs a 'topic'. Each is also a CompassPS.RunNotCompleted error.
+        $failedRuns = @(@{ subject = 'a' }, @{ subject = 'b' } | Start-CompassRun -Context $context -DeploymentId $research.Id -Wait `
+                -ErrorAction SilentlyContinue -ErrorVariable runErrors)
+        @($runErrors | Where-Object FullyQualifiedErrorId -Like 'CompassPS.RunNotCompleted,*').Count | Should -Be 2
     }
 
     It 'lists the period''s failed runs with their errors and, with -FailIfAny, exits 1' {

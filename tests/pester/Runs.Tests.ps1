@@ -80,9 +80,12 @@ Describe 'Run lifecycle' {
     }
 
     It 'fails a run whose input misses a required field, with the reason' {
-        $run = Start-CompassRun -DeploymentId $DeploymentId -InputData @{ wrong = 1 } -Wait -TimeoutSec 60
+        $run = Start-CompassRun -DeploymentId $DeploymentId -InputData @{ wrong = 1 } -Wait -TimeoutSec 60 -ErrorVariable failures -ErrorAction SilentlyContinue
         $run.Status | Should -Be 'failed'
         "$($run.Error)" | Should -Match 'topic'
+        # Besides the run, one error whose message is the run's own.
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.RunNotCompleted,*'
+        $failures[0].Exception.Message | Should -Match 'topic'
     }
 
     It 'says what is missing when no deployment or workflow is given, instead of prompting' {

@@ -110,6 +110,7 @@ namespace CompassPS.Client
                     yield break;
                 }
                 var delay = RetryPolicy.Delay(Options, failures, (failure as CompassApiException)?.RetryAfterSeconds);
+                NotifyRetry($"The event stream of run {runId} (after event {last})", failure, failures, Options.MaxRetries, delay, isReconnect: true);
                 if (_log.IsVerboseEnabled)
                 {
                     _log.Verbose(string.Format(CultureInfo.InvariantCulture, "Run {0}: stream interrupted after event {1} ({2}); reconnecting in {3:0.##} s (attempt {4} of {5}).",

@@ -375,6 +375,7 @@ namespace CompassPS.Client
                         RequestId = failure.RequestId, Request = failure.Request, BodyPreview = failure.BodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
                     });
                 }
+                NotifyRetry(request.Describe(), failure, attempt + 1, maxRetries, delay, isReconnect: false);
                 if (_log.IsVerboseEnabled)
                 {
                     var why = failure.StatusCode is HttpStatusCode s ? $"HTTP {(int)s}" : failure.Kind.ToString();
@@ -388,6 +389,26 @@ namespace CompassPS.Client
 
         private static TimeSpan Elapsed(long started) =>
             TimeSpan.FromSeconds((Stopwatch.GetTimestamp() - started) / (double)Stopwatch.Frequency);
+
+        /// <summary>Hands a retry to a log that wants notices (<see cref="ICompassRetryLog"/>).</summary>
+        internal void NotifyRetry(string operation, Exception? failure, int attempt, int maxAttempts, TimeSpan delay, bool isReconnect)
+        {
+            if (!(_log is ICompassRetryLog retries)) return;
+            string reason;
+            if (failure is CompassApiException api && api.StatusCode is HttpStatusCode status)
+            {
+                reason = "HTTP " + (int)status + (string.IsNullOrEmpty(api.ServerMessage) ? "" : ": " + api.ServerMessage!.TrimEnd('.', ' '));
+            }
+            else
+            {
+                // The core's messages start with the request ("GET /v1/runs/x: could not reach ..."): the notice names it already.
+                var message = failure?.Message ?? "no answer";
+                var prefix = operation + ": ";
+                reason = message.StartsWith(prefix, StringComparison.Ordinal) ? message.Substring(prefix.Length) : message;
+            }
+            // A server that echoes the key into its message must not put it into a warning.
+            retries.Retrying(new RetryNotice(operation, ResponseDecoding.Redact(reason, Options.ApiKey) ?? "", attempt, maxAttempts, delay, isReconnect));
+        }
 
         private static bool IsSuccess(HttpResponseMessage response) => (int)response.StatusCode >= 200 && (int)response.StatusCode < 300;
 

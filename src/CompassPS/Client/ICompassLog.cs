@@ -1,3 +1,6 @@
+using System;
+using System.Globalization;
+
 namespace CompassPS.Client
 {
     /// <summary>
@@ -15,6 +18,46 @@ namespace CompassPS.Client
         void Debug(string message);
         /// <summary>Something the user should know even without -Verbose (e.g. events that could not be recovered).</summary>
         void Warning(string message);
+    }
+
+    /// <summary>
+    /// A log that also wants each retry or reconnect as a notice, not only as a verbose line (the cmdlets show the
+    /// first of a command as a warning and later ones as progress). Optional: the core checks for it.
+    /// </summary>
+    public interface ICompassRetryLog
+    {
+        /// <summary>Called (from any thread) when an attempt failed and the next one is about to be waited for.</summary>
+        void Retrying(RetryNotice notice);
+    }
+
+    /// <summary>A retry or reconnect about to wait: what failed, which attempt comes next, and when.</summary>
+    public sealed class RetryNotice
+    {
+        public RetryNotice(string operation, string reason, int attempt, int maxAttempts, TimeSpan delay, bool isReconnect)
+        {
+            Operation = operation;
+            Reason = reason;
+            Attempt = attempt;
+            MaxAttempts = maxAttempts;
+            Delay = delay;
+            IsReconnect = isReconnect;
+            NextAttemptAt = DateTimeOffset.Now + delay;
+        }
+
+        /// <summary>"GET /v1/runs/…", or "the event stream of run …".</summary>
+        public string Operation { get; }
+        /// <summary>What failed: "HTTP 503: …", "connection refused", ….</summary>
+        public string Reason { get; }
+        /// <summary>The number of the retry (or reconnect) about to be made, from 1.</summary>
+        public int Attempt { get; }
+        public int MaxAttempts { get; }
+        public TimeSpan Delay { get; }
+        public DateTimeOffset NextAttemptAt { get; }
+        public bool IsReconnect { get; }
+
+        public override string ToString() => string.Format(CultureInfo.InvariantCulture,
+            "{0} failed ({1}); {2} {3} of {4} in {5:0.#} s, at {6:HH:mm:ss}.",
+            Operation, Reason, IsReconnect ? "reconnect" : "retry", Attempt, MaxAttempts, Delay.TotalSeconds, NextAttemptAt);
     }
 
     /// <summary>A log that drops everything, for callers that want none.</summary>

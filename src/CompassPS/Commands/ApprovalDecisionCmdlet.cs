@@ -11,11 +11,13 @@ namespace CompassPS.Commands
     public abstract class ApprovalDecisionCmdlet : CompassApiCmdlet
     {
         private PipelineWrites? _decisions;
+        private PipeBindRules? _rules;
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ApprovalId")]
-        [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public ApprovalPipeBind[] Id { get; set; } = System.Array.Empty<ApprovalPipeBind>();
 
         /// <summary>Recorded with the decision; a rejection's comment is the reason the agent (or the run) is given.</summary>
         [Parameter]
@@ -33,7 +35,10 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Decisions => _decisions ??= new PipelineWrites(holdUntilInputEnds: true, WriteDecided);
 
-        protected sealed override void ProcessRecordCore() => Decisions.Add(Id);
+        /// <summary>Approvals only: a decision is never taken through another object's property.</summary>
+        private PipeBindRules Rules => _rules ??= PipeBindRules.For<Approval>(MyInvocation.MyCommand.Name, a => a.Id);
+
+        protected sealed override void ProcessRecordCore() => Decisions.Add(Resolve(Id, Rules));
 
         protected sealed override void EndProcessingCore() => Decisions.Complete();
 

@@ -16,7 +16,7 @@ namespace CompassPS.Commands
     /// pipeline thread while it waits, see <see cref="Await{T}"/>), and the conversion of CompassApiException into
     /// one ErrorRecord.
     /// </summary>
-    public abstract class CompassCmdletBase : PSCmdlet
+    public abstract class CompassCmdletBase : PSCmdlet, IDisposable
     {
         /// <summary>How long a stopped command waits for its background work to notice before returning.</summary>
         private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
@@ -31,6 +31,11 @@ namespace CompassPS.Commands
         private readonly ConcurrentQueue<Action> _pipelineWork = new ConcurrentQueue<Action>();
         private readonly SemaphoreSlim _pipelineWorkPosted = new SemaphoreSlim(0);
         private CmdletLog? _log;
+        private int _retriesShown;
+
+        /// <summary>The progress record that shows a command's retries after the first (which is a warning).</summary>
+        private const int RetryActivityId = 7;
+        private const string RetryActivity = "Retrying Compass requests";
 
         /// <summary>Cancelled by StopProcessing (Ctrl+C, Select-Object -First, Stop-Job).</summary>
         protected CancellationToken StopToken => _stop.Token;
@@ -40,13 +45,60 @@ namespace CompassPS.Commands
 
         protected sealed override void BeginProcessing() => Guarded(BeginProcessingCore, null);
         protected sealed override void ProcessRecord() => Guarded(ProcessRecordCore, null);
-        protected sealed override void EndProcessing() => Guarded(EndProcessingCore, null);
+        protected sealed override void EndProcessing()
+        {
+            try
+            {
+                Guarded(EndProcessingCore, null);
+            }
+            finally
+            {
+                if (_retriesShown > 1)
+                {
+                    WriteProgress(new ProgressRecord(RetryActivityId, RetryActivity, "Done") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+        }
+
+        /// <summary>
+        /// A retry or reconnect, made visible without -Verbose: the first of this command is a warning at once (what
+        /// failed, which attempt, when the next is), later ones update one progress record instead of adding lines.
+        /// Pipeline thread only.
+        /// </summary>
+        private void ShowRetry(RetryNotice notice)
+        {
+            _retriesShown++;
+            if (_retriesShown == 1)
+            {
+                // -Debug turns a cmdlet's warnings into prompts ("Continue with this operation?"), which fail in a host
+                // without a UI: a runbook run with -Debug would end at its first retry. The debug stream, shown then
+                // anyway, carries the notice instead.
+                if (WarningWouldPrompt()) WriteDebug("Retrying: " + notice);
+                else WriteWarning(notice.ToString());
+                return;
+            }
+            WriteProgress(new ProgressRecord(RetryActivityId, RetryActivity, $"{notice} ({_retriesShown} retries so far)")
+            {
+                SecondsRemaining = (int)Math.Ceiling(notice.Delay.TotalSeconds),
+            });
+        }
 
         protected virtual void BeginProcessingCore() { }
         protected virtual void ProcessRecordCore() { }
         protected virtual void EndProcessingCore() { }
 
         protected override void StopProcessing() => _stop.Cancel();
+
+        /// <summary>
+        /// Called by PowerShell when the pipeline ends, also when it ends early (-ErrorAction Stop on an error this
+        /// command wrote, a throw further down): work still running in the background (a wait's polling, dispatches)
+        /// is cancelled then, as by a stop, instead of going on with nobody to write to.
+        /// </summary>
+        public void Dispose()
+        {
+            try { _stop.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
 
         /// <summary>
         /// Runs <paramref name="body"/>; a CompassApiException becomes one non-terminating error (so a pipeline of
@@ -65,6 +117,20 @@ namespace CompassPS.Commands
                 var record = CompassErrors.Record(ex, target);
                 if (ex.Kind == CompassErrorKind.NotConnected || ex.Kind == CompassErrorKind.InsecureTransport) ThrowTerminatingError(record);
                 WriteError(record);
+            }
+        }
+
+        /// <summary>
+        /// The ids that <paramref name="values"/> stand for under <paramref name="rules"/>: each value that stands for
+        /// none (an object of another kind) is one non-terminating error, and no request is made for it.
+        /// </summary>
+        internal IEnumerable<string> Resolve(IEnumerable<CompassPipeBind> values, PipeBindRules rules)
+        {
+            foreach (var value in values)
+            {
+                var id = rules.Resolve(value, out var error);
+                if (id is null) WriteError(error!);
+                else yield return id;
             }
         }
 
@@ -167,6 +233,12 @@ namespace CompassPS.Commands
             }
         }
 
+        /// <summary>True when -Debug (without -WarningAction) makes WriteWarning ask the user to continue.</summary>
+        private bool WarningWouldPrompt() =>
+            MyInvocation.BoundParameters.TryGetValue("Debug", out var debug)
+            && (debug is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(debug))
+            && !MyInvocation.BoundParameters.ContainsKey("WarningAction");
+
         /// <summary>True when a stream (Verbose, Debug) is shown, so the core can skip building its messages.</summary>
         private bool IsStreamEnabled(string parameter, string preferenceVariable)
         {
@@ -197,7 +269,7 @@ namespace CompassPS.Commands
             return $"CompassPS/{version?.ToString(3) ?? "0.0.0"} (PowerShell {psVersion}; {edition})";
         }
 
-        private sealed class CmdletLog : ICompassLog
+        private sealed class CmdletLog : ICompassLog, ICompassRetryLog
         {
             private readonly CompassCmdletBase _cmdlet;
 
@@ -222,6 +294,8 @@ namespace CompassPS.Commands
             }
 
             public void Warning(string message) => _cmdlet.PostToPipeline(() => _cmdlet.WriteWarning(message));
+
+            public void Retrying(RetryNotice notice) => _cmdlet.PostToPipeline(() => _cmdlet.ShowRetry(notice));
         }
     }
 }

@@ -11,15 +11,19 @@ namespace CompassPS.Commands
     public abstract class CompassDeploymentWriteCmdlet : CompassApiCmdlet
     {
         private PipelineWrites? _updates;
+        private PipeBindRules? _rules;
 
         /// <summary>
-        /// Named DeploymentId (alias Id) so a piped workflow or run binds its DeploymentId, a piped deployment its Id.
+        /// Deployments and deployment ids, and (as the help documents) workflows, which stand for their one
+        /// deployment. Anything else, a run included, is an error (CompassPS.WrongObjectKind), never a change to the
+        /// deployment it happens to name.
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(DeploymentIdCompleter))]
-        public string[] DeploymentId { get; set; } = System.Array.Empty<string>();
+        public DeploymentPipeBind[] DeploymentId { get; set; } = System.Array.Empty<DeploymentPipeBind>();
 
         /// <summary>Write the deployment as it is after the change.</summary>
         [Parameter]
@@ -40,7 +44,9 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Updates => _updates ??= new PipelineWrites(holdUntilInputEnds: NewStatus != null, Update);
 
-        protected sealed override void ProcessRecordCore() => Updates.Add(DeploymentId);
+        private PipeBindRules Rules => _rules ??= PipeBindRules.For<Deployment>(MyInvocation.MyCommand.Name, d => d.Id).Relate<Workflow>(w => w.DeploymentId);
+
+        protected sealed override void ProcessRecordCore() => Updates.Add(Resolve(DeploymentId, Rules));
 
         protected sealed override void EndProcessingCore() => Updates.Complete();
 

@@ -15,9 +15,10 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        public ConnectionPipeBind[] Id { get; set; } = System.Array.Empty<ConnectionPipeBind>();
 
         /// <summary>Names to match, with wildcards (* ? [ ]); a name without wildcards that matches nothing is an error.</summary>
         [Parameter(ParameterSetName = ListSet, Position = 0)]
@@ -40,7 +41,7 @@ namespace CompassPS.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in Id)
+                foreach (var id in Resolve(Id, PipeBinds.Connections(MyInvocation.MyCommand.Name)))
                 {
                     Guarded(() => WriteObject(Await(Client.GetConnectionAsync(Collection, id, StopToken)).ToPSObject()), id);
                 }

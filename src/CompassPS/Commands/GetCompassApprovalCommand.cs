@@ -11,10 +11,12 @@ namespace CompassPS.Commands
         private const string ListSet = "List";
         private const string ByIdSet = "ById";
 
+        /// <summary>An approval or approval id; a piped run event stands for the approval it names, a piped run lists its approvals.</summary>
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ApprovalId")]
-        [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public ApprovalPipeBind[] Id { get; set; } = System.Array.Empty<ApprovalPipeBind>();
 
         /// <summary>pending, approved or rejected.</summary>
         [Parameter(ParameterSetName = ListSet)]
@@ -31,9 +33,21 @@ namespace CompassPS.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in Id)
+                var rules = PipeBindRules.For<Approval>(MyInvocation.MyCommand.Name, a => a.Id)
+                    .Relate<RunEvent>(e => e.ApprovalId)
+                    .Mention("runs (their approvals)");
+                foreach (var value in Id)
                 {
-                    Guarded(() => WriteObject(Await(Client.GetApprovalAsync(id, StopToken)).ToPSObject()), id);
+                    if (value.Item is Run run)
+                    {
+                        var (skipOf, firstOf) = PageWindow;
+                        Guarded(() => WritePages(Client.ListApprovalsAsync(new ApprovalFilter { RunId = run.Id }, skipOf, firstOf, StopToken)), run);
+                        continue;
+                    }
+                    foreach (var id in Resolve(new[] { value }, rules))
+                    {
+                        Guarded(() => WriteObject(Await(Client.GetApprovalAsync(id, StopToken)).ToPSObject()), id);
+                    }
                 }
                 return;
             }

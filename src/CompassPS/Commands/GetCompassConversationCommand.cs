@@ -12,9 +12,10 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConversationId")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        public ConversationPipeBind[] Id { get; set; } = System.Array.Empty<ConversationPipeBind>();
 
         [Parameter(ParameterSetName = ListSet)]
         [ValidateNotNullOrEmpty]
@@ -30,7 +31,8 @@ namespace CompassPS.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in Id)
+                foreach (var id in Resolve(Id, PipeBindRules.For<Conversation>(MyInvocation.MyCommand.Name, c => c.Id)
+                    .Relate<Run>(r => r.ConversationId).Relate<MessageReply>(m => m.ConversationId)))
                 {
                     Guarded(() => WriteObject(Await(Client.GetConversationAsync(id, StopToken)).ToPSObject()), id);
                 }

@@ -17,9 +17,10 @@ namespace CompassPS.Commands
         /// </summary>
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(DeploymentIdCompleter))]
-        public string[] DeploymentId { get; set; } = System.Array.Empty<string>();
+        public DeploymentPipeBind[] DeploymentId { get; set; } = System.Array.Empty<DeploymentPipeBind>();
 
         [Parameter(ParameterSetName = ListSet)]
         [SupportsWildcards]
@@ -39,7 +40,8 @@ namespace CompassPS.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in DeploymentId)
+                foreach (var id in Resolve(DeploymentId, PipeBindRules.For<Deployment>(MyInvocation.MyCommand.Name, d => d.Id)
+                    .Relate<Workflow>(w => w.DeploymentId).Relate<Run>(r => r.DeploymentId)))
                 {
                     Guarded(() => WriteObject(Await(Client.GetDeploymentAsync(id, StopToken)).ToPSObject()), id);
                 }

@@ -11,10 +11,15 @@ namespace CompassPS.Commands
         private const string ListSet = "List";
         private const string ByIdSet = "ById";
 
+        /// <summary>
+        /// A run or run id; a piped approval, step, execution, event or reply stands for its run; a piped workflow,
+        /// deployment or conversation lists its runs (newest first, -First/-Skip apply).
+        /// </summary>
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("RunId")]
-        [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public RunPipeBind[] Id { get; set; } = System.Array.Empty<RunPipeBind>();
 
         [Parameter(ParameterSetName = ListSet)]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
@@ -36,9 +41,26 @@ namespace CompassPS.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in Id)
+                var rules = PipeBinds.Runs(MyInvocation.MyCommand.Name).Mention("workflows, deployments and conversations (their runs)");
+                foreach (var value in Id)
                 {
-                    Guarded(() => WriteObject(Await(Client.GetRunAsync(id, StopToken)).ToPSObject()), id);
+                    var runsOf = value.Item switch
+                    {
+                        Workflow w => new RunFilter { WorkflowId = w.Id },
+                        Deployment d => new RunFilter { DeploymentId = d.Id },
+                        Conversation c => new RunFilter { ConversationId = c.Id },
+                        _ => null,
+                    };
+                    if (runsOf != null)
+                    {
+                        var (skipOf, firstOf) = PageWindow;
+                        Guarded(() => WritePages(Client.ListRunsAsync(runsOf, skipOf, firstOf, StopToken)), value.Item);
+                        continue;
+                    }
+                    foreach (var id in Resolve(new[] { value }, rules))
+                    {
+                        Guarded(() => WriteObject(Await(Client.GetRunAsync(id, StopToken)).ToPSObject()), id);
+                    }
                 }
                 return;
             }

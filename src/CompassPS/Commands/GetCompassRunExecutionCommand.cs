@@ -10,16 +10,17 @@ namespace CompassPS.Commands
     [OutputType(typeof(RunExecution))]
     public sealed class GetCompassRunExecutionCommand : CompassListCmdlet<RunExecution>
     {
-        /// <summary>Named RunId (alias Id): a run binds its Id, an approval or a step binds its RunId.</summary>
+        /// <summary>A run or run id; a piped approval, step, execution, event or message reply stands for its run.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        public string[] RunId { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public RunPipeBind[] RunId { get; set; } = System.Array.Empty<RunPipeBind>();
 
         protected override void ProcessRecordCore()
         {
             var (skip, first) = PageWindow;
-            foreach (var id in RunId)
+            foreach (var id in Resolve(RunId, PipeBinds.Runs(MyInvocation.MyCommand.Name)))
             {
                 Guarded(() => WritePages(Client.ListRunExecutionsAsync(id, skip, first, StopToken)), id);
             }

@@ -11,11 +11,12 @@ namespace CompassPS.Commands
     [OutputType(typeof(RunStep))]
     public sealed class GetCompassRunTreeCommand : CompassApiCmdlet
     {
-        /// <summary>Named RunId (alias Id): a run binds its Id, an approval or a step binds its RunId.</summary>
+        /// <summary>A run or run id; a piped approval, step, execution, event or message reply stands for its run.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        public string[] RunId { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public RunPipeBind[] RunId { get; set; } = System.Array.Empty<RunPipeBind>();
 
         /// <summary>Write only the root step (the run); the tree stays nested in Children.</summary>
         [Parameter]
@@ -23,7 +24,7 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            foreach (var id in RunId)
+            foreach (var id in Resolve(RunId, PipeBinds.Runs(MyInvocation.MyCommand.Name)))
             {
                 Guarded(() => WriteTree(Await(Client.GetRunTreeAsync(id, StopToken))), id);
             }

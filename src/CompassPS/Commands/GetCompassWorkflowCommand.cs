@@ -11,15 +11,13 @@ namespace CompassPS.Commands
         private const string ListSet = "List";
         private const string ByIdSet = "ById";
 
-        /// <summary>
-        /// Named WorkflowId (alias Id) because PowerShell binds a property of the parameter's own name before an
-        /// alias: a piped deployment or run then gives its WorkflowId, a piped workflow its Id.
-        /// </summary>
+        /// <summary>A workflow or id; a piped deployment, run, version or validation stands for its workflow.</summary>
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string[] WorkflowId { get; set; } = System.Array.Empty<string>();
+        public WorkflowPipeBind[] WorkflowId { get; set; } = System.Array.Empty<WorkflowPipeBind>();
 
         [Parameter(ParameterSetName = ListSet)]
         [SupportsWildcards]
@@ -34,7 +32,7 @@ namespace CompassPS.Commands
         {
             if (ParameterSetName == ByIdSet)
             {
-                foreach (var id in WorkflowId)
+                foreach (var id in Resolve(WorkflowId, PipeBinds.Workflows(MyInvocation.MyCommand.Name)))
                 {
                     Guarded(() => WriteObject(Await(Client.GetWorkflowAsync(id, StopToken)).ToPSObject()), id);
                 }

@@ -13,12 +13,13 @@ namespace CompassPS.Commands
         private const string ByVersionSet = "ByVersion";
         private const string LiveSet = "Live";
 
-        /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
+        /// <summary>A workflow or id; a piped deployment, run, version or validation stands for its workflow.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string? WorkflowId { get; set; }
+        public WorkflowPipeBind? WorkflowId { get; set; }
 
         /// <summary>Only these version numbers.</summary>
         [Parameter(ParameterSetName = ByVersionSet, Mandatory = true, Position = 1)]
@@ -31,7 +32,12 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            var id = WorkflowId!;
+            var id = PipeBinds.Workflows(MyInvocation.MyCommand.Name).Resolve(WorkflowId!, out var wrongKind);
+            if (id is null)
+            {
+                WriteError(wrongKind!);
+                return;
+            }
             Guarded(() =>
             {
                 if (ParameterSetName == AllSet)

@@ -15,6 +15,14 @@ namespace CompassPS.Commands
     [OutputType(typeof(Connection))]
     public sealed class NewCompassProviderCommand : CompassApiCmdlet
     {
+        /// <summary>
+        /// The object piped in, when it is a CompassPS object. Only a connection (a provider to copy: its Name, Type,
+        /// BaseUrl and DefaultModel bind by name) is taken: a workflow, run step or execution also has a Name and a
+        /// Type, and would otherwise make a provider of them. Records (CSV rows) leave this empty and bind by name.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true)]
+        public CompassObjectPipeBind? InputObject { get; set; }
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
@@ -50,6 +58,15 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
+            if (InputObject?.Item is object item && !(item is Connection))
+            {
+                var command = MyInvocation.MyCommand.Name;
+                WriteError(PipeBindRules.WrongKindRecord(
+                    $"{command} takes a connection (CompassPS.Connection) to copy, or records with Name and Type, not this " +
+                    $"{PipeBindRules.Describe(item)} ({PipeBindRules.TypeName(item.GetType())}): nothing was created.",
+                    item, $"Give -Name and -Type, or pipe providers or CSV rows into {command}."));
+                return;
+            }
             var badBaseUrl = ConnectionUrls.BaseUrlError(BaseUrl);
             if (badBaseUrl != null)
             {

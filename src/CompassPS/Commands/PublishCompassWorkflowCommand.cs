@@ -18,9 +18,10 @@ namespace CompassPS.Commands
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string[] WorkflowId { get; set; } = Array.Empty<string>();
+        public WorkflowPipeBind[] WorkflowId { get; set; } = Array.Empty<WorkflowPipeBind>();
 
         /// <summary>
         /// Publish a new version even when the draft equals the live version: a publish also pins the versions of the
@@ -38,7 +39,8 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Publications => _publications ??= new PipelineWrites(holdUntilInputEnds: true, Publish);
 
-        protected override void ProcessRecordCore() => Publications.Add(WorkflowId);
+        protected override void ProcessRecordCore() => Publications.Add(Resolve(WorkflowId,
+            PipeBindRules.For<Workflow>(MyInvocation.MyCommand.Name, w => w.Id).Relate<Deployment>(d => d.WorkflowId)));
 
         protected override void EndProcessingCore() => Publications.Complete();
 

@@ -14,14 +14,15 @@ namespace CompassPS.Commands
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        public ConnectionPipeBind[] Id { get; set; } = System.Array.Empty<ConnectionPipeBind>();
 
         /// <summary>A removal shrinks every list the connection was in (connections, providers, gateways): held until the input ends.</summary>
         private PipelineWrites Removals => _removals ??= new PipelineWrites(holdUntilInputEnds: true, Remove);
 
-        protected override void ProcessRecordCore() => Removals.Add(Id);
+        protected override void ProcessRecordCore() => Removals.Add(Resolve(Id, PipeBindRules.For<Connection>(MyInvocation.MyCommand.Name, c => c.Id)));
 
         protected override void EndProcessingCore() => Removals.Complete();
 

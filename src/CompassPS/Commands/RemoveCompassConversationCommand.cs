@@ -13,14 +13,15 @@ namespace CompassPS.Commands
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConversationId")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        public ConversationPipeBind[] Id { get; set; } = System.Array.Empty<ConversationPipeBind>();
 
         /// <summary>A removal shrinks every list the conversation was in: held until the input ends.</summary>
         private PipelineWrites Removals => _removals ??= new PipelineWrites(holdUntilInputEnds: true, Remove);
 
-        protected override void ProcessRecordCore() => Removals.Add(Id);
+        protected override void ProcessRecordCore() => Removals.Add(Resolve(Id, PipeBindRules.For<Conversation>(MyInvocation.MyCommand.Name, c => c.Id)));
 
         protected override void EndProcessingCore() => Removals.Complete();
 

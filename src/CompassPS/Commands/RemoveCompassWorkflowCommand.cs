@@ -15,14 +15,15 @@ namespace CompassPS.Commands
         /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string[] WorkflowId { get; set; } = System.Array.Empty<string>();
+        public WorkflowPipeBind[] WorkflowId { get; set; } = System.Array.Empty<WorkflowPipeBind>();
 
         /// <summary>A removal shrinks every list the workflow (and its deployment) was in: held until the input ends.</summary>
         private PipelineWrites Removals => _removals ??= new PipelineWrites(holdUntilInputEnds: true, Remove);
 
-        protected override void ProcessRecordCore() => Removals.Add(WorkflowId);
+        protected override void ProcessRecordCore() => Removals.Add(Resolve(WorkflowId, PipeBindRules.For<Workflow>(MyInvocation.MyCommand.Name, w => w.Id)));
 
         protected override void EndProcessingCore() => Removals.Complete();
 

@@ -20,12 +20,16 @@ namespace CompassPS.Commands
         /// <summary>Conversations already read in this invocation, so a pipeline of messages reads each only once.</summary>
         private readonly Dictionary<string, Conversation> _conversations = new Dictionary<string, Conversation>(StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>The conversation; a conversation object from the pipeline binds by its Id.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>
+        /// The conversation: an id, a conversation, or a reply (its conversation goes on). Other objects are a
+        /// CompassPS.WrongObjectKind error; plain objects (CSV rows) bind their ConversationId or Id property.
+        /// </summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConversationIdCompleter))]
-        public string? ConversationId { get; set; }
+        public ConversationPipeBind? ConversationId { get; set; }
 
         /// <summary>
         /// The message: sent as the run's chat input. Binds from the pipeline by property name only (e.g. a CSV
@@ -46,7 +50,14 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            var conversationId = ConversationId!.Trim();
+            var conversationId = PipeBindRules.For<Conversation>(MyInvocation.MyCommand.Name, c => c.Id)
+                .Relate<MessageReply>(m => m.ConversationId)
+                .Resolve(ConversationId!, out var wrongKind);
+            if (conversationId is null)
+            {
+                WriteError(wrongKind!);
+                return;
+            }
             if (!ShouldProcess("conversation " + conversationId, "Send a message")) return;
             Guarded(() => SendOne(conversationId, Message!), conversationId);
         }
@@ -77,7 +88,7 @@ namespace CompassPS.Commands
                 {
                     if (e.Type == RunEvent.OutputDelta) streamed.Append(e.Text);
                     view?.Show(e);
-                });
+                }, live: !Quiet);
             }
             finally
             {
@@ -116,7 +127,7 @@ namespace CompassPS.Commands
         {
             var why = run.Error is null ? "" : ": " + (run.Error as string ?? reply.Error?.ToString());
             var exception = new InvalidOperationException($"The run {run.Id} of the conversation ended {run.Status}{why}");
-            return new ErrorRecord(exception, CompassErrors.Prefix + "RunNotCompleted", ErrorCategory.InvalidResult, reply);
+            return new ErrorRecord(exception, RunNotCompletedErrorId, ErrorCategory.InvalidResult, reply);
         }
     }
 }

@@ -22,9 +22,10 @@ namespace CompassPS.Commands
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
-        public string? Id { get; set; }
+        public ConnectionPipeBind? Id { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -75,7 +76,12 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            var id = Id!.Trim();
+            var id = PipeBindRules.For<Connection>(MyInvocation.MyCommand.Name, c => c.Id).Resolve(Id!, out var wrongKind);
+            if (id is null)
+            {
+                WriteError(wrongKind!);
+                return;
+            }
             // Only the id binds from the pipeline: the change is the same for every connection.
             _change ??= Change();
             if (IsEmpty(_change))

@@ -18,12 +18,13 @@ namespace CompassPS.Commands
 
         private PipelineWrites? _updates;
 
-        /// <summary>Named WorkflowId (alias Id) so a piped deployment or run binds its WorkflowId, a piped workflow its Id.</summary>
+        /// <summary>Workflows and workflow ids only: a piped deployment or run is an error, never a change to its workflow.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string? WorkflowId { get; set; }
+        public WorkflowPipeBind? WorkflowId { get; set; }
 
         /// <summary>The new name.</summary>
         [Parameter]
@@ -67,7 +68,7 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Updates => _updates ??= new PipelineWrites(holdUntilInputEnds: Name != null || Type != null, Update);
 
-        protected override void ProcessRecordCore() => Updates.Add(new[] { WorkflowId! });
+        protected override void ProcessRecordCore() => Updates.Add(Resolve(new[] { WorkflowId! }, PipeBindRules.For<Workflow>(MyInvocation.MyCommand.Name, w => w.Id)));
 
         protected override void EndProcessingCore() => Updates.Complete();
 

@@ -106,7 +106,7 @@ namespace CompassPS.Commands
             }
 
             // -Wait: runs are waited for from the first dispatch on, and written as they end while inputs still come.
-            if (Wait && _wait is null) _wait = BeginWaitForRuns(new RunWaiter(Client), TimeoutSec, run => WriteObject(run.ToPSObject()));
+            if (Wait && _wait is null) _wait = BeginWaitForRuns(new RunWaiter(Client), TimeoutSec, WriteEndedRun);
 
             // Concurrent dispatch: wait (running posted work meanwhile) for a free slot, then send in the background.
             var client = Client; // resolved here: the context store belongs to the pipeline thread's runspace
@@ -149,19 +149,31 @@ namespace CompassPS.Commands
             var view = new LiveRunView(this);
             try
             {
-                FollowRun(run.Id, TimeoutSec, view.Show);
+                FollowRun(run.Id, TimeoutSec, view.Show, live: true);
             }
             finally
             {
                 view.Finish();
             }
-            WriteObject(Await(Client.GetRunAsync(run.Id, StopToken)).ToPSObject());
+            WriteEndedRun(Await(Client.GetRunAsync(run.Id, StopToken)));
         }
 
         /// <summary>The dispatch for the current input, or null (error written) when the input cannot be sent.</summary>
         private RunDispatch? BuildDispatch(out object target)
         {
             var dispatch = new RunDispatch { ConversationId = ConversationId };
+            if (PipeBindRules.IsCompassObject(InputData))
+            {
+                // A run, conversation, ... piped in would otherwise bind as the input data (and its DeploymentId or
+                // WorkflowId by name): a new run fed the old object. Objects bind by kind: this one is no input.
+                var item = InputData is PSObject ps ? ps.BaseObject : InputData!;
+                target = item;
+                WriteError(PipeBindRules.WrongKindRecord(
+                    $"Start-CompassRun takes a deployment or workflow to run (piped, or -DeploymentId / -WorkflowId) and input data " +
+                    $"(a hashtable, PSCustomObject, CSV row or JSON text), not this {PipeBindRules.Describe(item)} ({PipeBindRules.TypeName(item.GetType())}): nothing was started.",
+                    item, "Pipe deployments or workflows into Start-CompassRun, or pass -InputData a hashtable or JSON text."));
+                return null;
+            }
             // Bound per input (a delay-bind script block is evaluated for each), so read it here, not once.
             if (IdempotencyKey != null)
             {

@@ -15,13 +15,15 @@ namespace CompassPS.Commands
         private PipelineWrites? _cancellations;
 
         /// <summary>
-        /// Named RunId (with the alias Id) so that objects carrying both an Id and a RunId (approvals, steps)
-        /// bind their RunId, and runs bind their Id.
+        /// Runs and run ids, and (as the help documents) approvals and run steps, which stand for the run they belong
+        /// to. Any other object (a deployment, a workflow) is one CompassPS.WrongObjectKind error: never a cancel
+        /// sent with its id.
         /// </summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
-        public string[] RunId { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public RunPipeBind[] RunId { get; set; } = System.Array.Empty<RunPipeBind>();
 
         /// <summary>
         /// Held until the input ends: fed by a list filtered by status (Get-CompassRun -Status running), cancelling
@@ -29,7 +31,8 @@ namespace CompassPS.Commands
         /// </summary>
         private PipelineWrites Cancellations => _cancellations ??= new PipelineWrites(holdUntilInputEnds: true, WriteCancelled);
 
-        protected override void ProcessRecordCore() => Cancellations.Add(RunId);
+        protected override void ProcessRecordCore() => Cancellations.Add(Resolve(RunId, PipeBindRules.For<Run>(MyInvocation.MyCommand.Name, r => r.Id)
+            .Relate<Approval>(a => a.RunId).Relate<RunStep>(s => s.RunId)));
 
         protected override void EndProcessingCore() => Cancellations.Complete();
 

@@ -10,13 +10,14 @@ namespace CompassPS.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("ConnectionId")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(ConnectionIdCompleter))]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        public ConnectionPipeBind[] Id { get; set; } = System.Array.Empty<ConnectionPipeBind>();
 
         protected override void ProcessRecordCore()
         {
-            foreach (var id in Id)
+            foreach (var id in Resolve(Id, PipeBinds.Connections(MyInvocation.MyCommand.Name)))
             {
                 Guarded(() => WriteObject(Await(Client.TestConnectionAsync(CompassClient.ConnectionsCollection, id, StopToken)).ToPSObject()), id);
             }

@@ -27,9 +27,10 @@ namespace CompassPS.Commands
         [Parameter(ParameterSetName = DefinitionSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = PathSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
-        [ValidateNotNullOrEmpty]
+        [PipeBindNull]
+        [ValidatePipeBind]
         [ArgumentCompleter(typeof(WorkflowIdCompleter))]
-        public string[] WorkflowId { get; set; } = System.Array.Empty<string>();
+        public WorkflowPipeBind[] WorkflowId { get; set; } = System.Array.Empty<WorkflowPipeBind>();
 
         /// <summary>Validate this definition (YAML or JSON text, or a hashtable) instead of the draft; nothing is saved.</summary>
         [Parameter(ParameterSetName = DefinitionSet, Mandatory = true)]
@@ -53,7 +54,7 @@ namespace CompassPS.Commands
                 Guarded(ValidateDryRun, (object?)Path ?? Definition);
                 return;
             }
-            foreach (var id in WorkflowId)
+            foreach (var id in Resolve(WorkflowId, PipeBinds.Workflows(MyInvocation.MyCommand.Name)))
             {
                 Guarded(() =>
                 {

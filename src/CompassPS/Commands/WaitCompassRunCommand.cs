@@ -21,8 +21,9 @@ namespace CompassPS.Commands
 
         [Parameter(ParameterSetName = ByIdSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("RunId")]
-        [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public RunPipeBind[] Id { get; set; } = System.Array.Empty<RunPipeBind>();
 
         /// <summary>Runs from Get-CompassRun or Start-CompassRun; their creation time lets the first poll be a list.</summary>
         [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, ValueFromPipeline = true)]
@@ -42,14 +43,15 @@ namespace CompassPS.Commands
                 foreach (var run in InputObject) Waiter.Add(run);
                 return;
             }
-            foreach (var id in Id)
+            foreach (var value in Id)
             {
-                if (string.IsNullOrWhiteSpace(id))
+                // A reply carries its run: waiting needs no first read.
+                if (value.Item is MessageReply reply)
                 {
-                    WriteError(CompassErrors.Record(CompassErrorKind.InvalidInput, "A run id must not be empty.", id));
+                    Waiter.Add(reply.Run);
                     continue;
                 }
-                Waiter.Add(Run.Placeholder(id.Trim()));
+                foreach (var id in Resolve(new[] { value }, PipeBinds.Runs(MyInvocation.MyCommand.Name))) Waiter.Add(Run.Placeholder(id));
             }
         }
 
@@ -57,7 +59,7 @@ namespace CompassPS.Commands
         {
             if (_waiter is null) return;
             _waiter.CompleteAdding();
-            WaitForRuns(_waiter, TimeoutSec, run => WriteObject(run.ToPSObject()));
+            WaitForRuns(_waiter, TimeoutSec, WriteEndedRun);
         }
     }
 }

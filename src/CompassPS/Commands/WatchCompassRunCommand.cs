@@ -16,8 +16,9 @@ namespace CompassPS.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("RunId")]
-        [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = System.Array.Empty<string>();
+        [PipeBindNull]
+        [ValidatePipeBind]
+        public RunPipeBind[] Id { get; set; } = System.Array.Empty<RunPipeBind>();
 
         /// <summary>Give up after this many seconds (CompassPS.Timeout); the run goes on. No limit by default.</summary>
         [Parameter]
@@ -37,7 +38,7 @@ namespace CompassPS.Commands
 
         protected override void ProcessRecordCore()
         {
-            foreach (var id in Id)
+            foreach (var id in Resolve(Id, PipeBinds.Runs(MyInvocation.MyCommand.Name)))
             {
                 Guarded(() =>
                 {
