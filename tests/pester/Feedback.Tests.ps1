@@ -128,7 +128,7 @@ Describe 'Waiting is visible' {
         AfterAll { Stop-CompassTestServer $busy }
 
         It 'warns at the first retry (what failed, which attempt, when the next is) and shows later ones as progress' {
-            $result = Invoke-InRunspace -Script 'param($Url, $Key) Connect-Compass -BaseUrl $Url -ApiKey $Key -MaxRetries 3 -RetryMaxDelaySec 0.05; Get-CompassRun -First 1' `
+            $result = Invoke-InRunspace -Script 'param($Url, $Key) Connect-Compass -BaseUrl $Url -ApiKey $Key -MaxRetries 3 -RetryMaxDelaySec 0.05 -SkipCheck; Get-CompassRun -First 1' `
                 -Arguments @{ Url = $busy.BaseUrl; Key = (ConvertTo-SecureString $busy.ProjectKey -AsPlainText -Force) }
 
             @($result.Warning).Count | Should -Be 1

@@ -86,7 +86,7 @@ Describe 'The run table' {
     }
 
     It 'names a draft run by its workflow' {
-        $draft = Start-CompassRun -WorkflowId $workflowId -InputData 'plain chat text' -Wait
+        $draft = Start-CompassRun -WorkflowId $workflowId -InputData @{ topic = 'plain chat text' } -Wait
         $row = (Get-CompassRun -Id $draft.Id | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.StartsWith($draft.Id) }
         $row | Should -Match '22222222\.\. draft'
         $row | Should -Match 'plain chat text'
