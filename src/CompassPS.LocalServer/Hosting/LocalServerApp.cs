@@ -10,10 +10,21 @@ namespace CompassPS.LocalServer.Hosting;
 /// </summary>
 public static class LocalServerApp
 {
-    /// <summary>Builds the server from command-line options; throws <see cref="ArgumentException"/> for a bad option.</summary>
-    public static WebApplication Build(string[] args)
+    /// <summary>
+    /// Builds the server from command-line options; throws <see cref="ArgumentException"/> for a bad option or a bad
+    /// model script, seed or keys file. <paramref name="environment"/> reads the COMPASS_LOCAL_*_KEY variables
+    /// (the process environment when not given).
+    /// </summary>
+    public static WebApplication Build(string[] args, Func<string, string?>? environment = null) =>
+        Build(ServerOptions.Parse(args), environment ?? Environment.GetEnvironmentVariable);
+
+    public static WebApplication Build(ServerOptions options, Func<string, string?> environment)
     {
-        var options = ServerOptions.Parse(args);
+        // Everything read from files is read and checked before anything is bound.
+        var keys = KeyRing.Load(options, environment);
+        var script = options.ModelScriptPath is { } scriptPath
+            ? Engine.Providers.ModelScript.FromJson(ConfigFile.Load(scriptPath, "model script"), scriptPath)
+            : null;
         // The server parses its own options; ASP.NET Core's configuration sees none of them.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(options.Urls);
@@ -28,6 +39,7 @@ public static class LocalServerApp
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(keys);
         if (options.DataDirectory is { } dataDirectory)
             services.AddSingleton(sp => new SqlitePersistence(dataDirectory, sp.GetRequiredService<ILogger<SqlitePersistence>>()));
         services.AddSingleton(sp => new DataStore(sp.GetService<SqlitePersistence>()));
@@ -37,6 +49,7 @@ public static class LocalServerApp
         {
             DelayScale = options.DelayScale,
             Http = new HttpClient { Timeout = TimeSpan.FromSeconds(100) },
+            ModelScript = script,
         }));
         services.AddSingleton<RunHost>();
         services.AddHostedService(sp => sp.GetRequiredService<RunHost>());
@@ -46,7 +59,13 @@ public static class LocalServerApp
         var store = app.Services.GetRequiredService<DataStore>();
         app.Services.GetRequiredService<RunHost>().FailInterruptedRuns();
         Seeder.SeedIfEmpty(store, app.Services.GetRequiredService<IWorkflowEngine>());
-        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, options));
+        if (options.SeedPath is { } seedPath)
+        {
+            Fixtures.Apply(seedPath, store, app.Services.GetRequiredService<IWorkflowEngine>(), app.Services.GetRequiredService<IEngineCatalog>(),
+                app.Services.GetRequiredService<CredentialProtector>());
+        }
+        foreach (var warning in keys.Warnings) Console.Error.WriteLine($"compass-local: WARNING: {warning}");
+        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, options, keys, script));
 
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(ErrorHandlingMiddleware.WriteStatusCodeBody);
@@ -65,26 +84,40 @@ public static class LocalServerApp
         return app;
     }
 
-    private static void PrintBanner(WebApplication app, ServerOptions options)
+    private static void PrintBanner(WebApplication app, ServerOptions options, KeyRing keys, Engine.Providers.ModelScript? script)
     {
         var storage = options.DataDirectory is { } dir ? $"SQLite in {Path.GetFullPath(dir)}" : "in memory (nothing is kept after exit)";
-        foreach (var url in app.Urls.Where(url => !IsLoopback(url)))
-            Console.Error.WriteLine($"compass-local: WARNING: {url} is not a loopback address; the development keys are public.");
-        Console.Out.Write($"""
-            Compass local server at {string.Join(", ", app.Urls)} ({storage})
-              Keys (send as 'Authorization: Bearer <key>'):
-                {DevelopmentKeys.ProjectKey}   member of project {DevelopmentKeys.DefaultProject.Id} (Default)
-                {DevelopmentKeys.AdminKey}     admin of project  {DevelopmentKeys.DefaultProject.Id} (Default)
-                {DevelopmentKeys.OtherKey}     member of project {DevelopmentKeys.SecondProject.Id} (Second)
+        foreach (var url in app.Urls.Where(url => !ServerOptions.IsLoopbackUrl(url)))
+            Console.Error.WriteLine($"compass-local: WARNING: {url} is not a loopback address: anyone who can reach it and holds a key can use this server.");
+        var banner = new System.Text.StringBuilder();
+        banner.Append("Compass local server at ").Append(string.Join(", ", app.Urls)).Append(" (").Append(storage).AppendLine(")");
+        if (keys.IsDevelopment)
+        {
+            banner.Append($"""
+                  Keys (send as 'Authorization: Bearer <key>'):
+                    {DevelopmentKeys.ProjectKey}   member of project {DevelopmentKeys.DefaultProject.Id} (Default)
+                    {DevelopmentKeys.AdminKey}     admin of project  {DevelopmentKeys.DefaultProject.Id} (Default)
+                    {DevelopmentKeys.OtherKey}     member of project {DevelopmentKeys.SecondProject.Id} (Second)
+
+                """);
+        }
+        else
+        {
+            // Own keys are secrets: the banner names them by id only.
+            banner.AppendLine("  Keys (your own; shown by id, never by value):");
+            foreach (var key in keys.Keys)
+                banner.AppendLine($"    key id {key.Id,-24} {key.Role,-6} of project {key.ProjectId} ({key.ProjectName})");
+        }
+        if (script is not null) banner.AppendLine($"  Model script: {script.Rules.Count} rule(s) from {Path.GetFullPath(options.ModelScriptPath!)}");
+        if (options.SeedPath is { } seed) banner.AppendLine($"  Seed file: {Path.GetFullPath(seed)}");
+        banner.Append($"""
               Seeded in the default project:
                 provider connection 'local'       {Seeder.LocalProviderId}
                 workflow 'demo-research'          {Seeder.DemoResearchWorkflowId}  deployment {Seeder.DemoResearchDeploymentId}
                 workflow 'demo-lookup'            {Seeder.DemoLookupWorkflowId}  deployment {Seeder.DemoLookupDeploymentId}
 
             """);
+        Console.Out.Write(banner.ToString());
         Console.Out.Flush();
     }
-
-    private static bool IsLoopback(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.IsLoopback || uri.Host == "localhost");
 }
