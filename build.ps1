@@ -160,14 +160,14 @@ switch ($Task) {
     }
     'Demo' {
         if (-not $NoBuild) { Invoke-Build }
-        $server = Start-CompassLocalServer -ServerDll $env:COMPASSPS_SERVER_DLL
+        $server = Start-BuildLocalServer -ServerDll $env:COMPASSPS_SERVER_DLL
         try {
             Write-Host "Local Compass server on $($server.BaseUrl) (process $($server.ProcessId))"
             Invoke-ChildPwsh -Arguments @('-File', (Join-Path $Root 'examples/demo.ps1'), '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
                 '-BaseUrl', $server.BaseUrl)   # not piped: the child writes straight to the console, so the answer arrives live
             $demoExit = $LASTEXITCODE
         }
-        finally { Stop-CompassLocalServer $server }
+        finally { Stop-BuildLocalServer $server }
         exit $demoExit
     }
     'Serve' {
