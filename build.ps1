@@ -9,7 +9,8 @@
       Demo     starts a local server, dispatches a run and streams it live, then stops the server
       Serve    runs the local server in the foreground (extra arguments go to the server)
       Bench    runs the benchmarks side by side with the alternatives; writes docs/benchmarks.md
-      Package  zips the built module into out/CompassPS.<version>.zip
+      Package  zips the built module into out/CompassPS.<version>.zip and packs the local server as the .NET tool
+               out/packages/CompassPS.LocalServer.<version>.nupkg
       Clean    removes every build output
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
@@ -22,7 +23,7 @@ param(
 
     [string]$Configuration = 'Release',
 
-    # Pester suites to run (file name filters under tests/pester); all by default.
+    # Pester suites to run (file name filters under tests/pester and examples/tests); all by default.
     [string[]]$PesterFilter = @('*.Tests.ps1'),
 
     # Put every build output (bin, obj, out) under this folder instead of the repository, so that several
@@ -48,6 +49,7 @@ $DotnetPathArgs = if ($ArtifactsPath) { @('--artifacts-path', $ArtifactsPath) } 
 $ModuleDir    = Join-Path $OutDir 'CompassPS'
 $ServerDir    = Join-Path $OutDir 'LocalServer'
 $ResultsDir   = Join-Path $OutDir 'test-results'
+$PackagesDir  = Join-Path $OutDir 'packages'
 $ToolsPkgs    = Join-Path $Root '.tools/packages'
 $Manifest     = Import-PowerShellDataFile (Join-Path $Root 'CompassPS.psd1')
 $Version      = $Manifest.ModuleVersion
@@ -62,6 +64,8 @@ Import-Module (Join-Path $Root 'build/LocalServer.psm1') -Force
 # Child processes (Pester, the demo, benchmarks) find the built server and module through these.
 $env:COMPASSPS_SERVER_DLL = Join-Path $ServerDir 'compass-local.dll'
 $env:COMPASSPS_MODULE = Join-Path $ModuleDir 'CompassPS.psd1'
+# The tool package test (tests/pester/LocalServerTool.Tests.ps1) installs the server from here.
+$env:COMPASSPS_PACKAGES = $PackagesDir
 
 # A fresh pwsh for anything that imports the binary module: a loaded assembly cannot be reloaded in-process.
 function Invoke-ChildPwsh {
@@ -86,6 +90,16 @@ function Invoke-Build {
     }
     $null = Test-ModuleManifest (Join-Path $ModuleDir 'CompassPS.psd1')
     Write-Host "Module laid out in $ModuleDir; local server in $ServerDir"
+}
+
+# The local server as a .NET tool package (PackAsTool, command compass-local), for 'dotnet tool install'.
+function Invoke-ServerPackage {
+    New-Item -ItemType Directory -Force $PackagesDir | Out-Null
+    Remove-Item (Join-Path $PackagesDir 'CompassPS.LocalServer.*.nupkg') -ErrorAction SilentlyContinue
+    dotnet pack (Join-Path $Root 'src/CompassPS.LocalServer/CompassPS.LocalServer.csproj') @DotnetPathArgs -c $Configuration --no-build -o $PackagesDir -nologo -v:q | Out-Host
+    $nupkg = Join-Path $PackagesDir "CompassPS.LocalServer.$Version.nupkg"
+    if (-not (Test-Path $nupkg)) { throw "dotnet pack did not write $nupkg" }
+    Write-Host "Packaged $nupkg"
 }
 
 function Get-PesterModulePath {
@@ -127,7 +141,7 @@ function Invoke-PesterTests {
     $runner = Join-Path $Root 'build/Invoke-PesterSuite.ps1'
     $PSNativeCommandUseErrorActionPreference = $false
     Invoke-ChildPwsh -Arguments @('-File', $runner, '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
-        '-TestDirectory', (Join-Path $Root 'tests/pester'), '-ResultsDirectory', $ResultsDir, '-Filter', ($PesterFilter -join ',')) | Out-Host
+        '-TestDirectory', ((Join-Path $Root 'tests/pester'), (Join-Path $Root 'examples/tests') -join ','), '-ResultsDirectory', $ResultsDir, '-Filter', ($PesterFilter -join ',')) | Out-Host
     $PSNativeCommandUseErrorActionPreference = $true
     if (-not (Test-Path $summary)) {
         Write-Warning 'The Pester run produced no summary'
@@ -149,6 +163,7 @@ switch ($Task) {
         Invoke-Build
         New-Item -ItemType Directory -Force $ResultsDir | Out-Null
         $x = Invoke-XunitTests
+        Invoke-ServerPackage   # the tool package test installs it
         $p = Invoke-PesterTests
         Write-Host ("xunit: {0} passed, {1} failed" -f $x.Passed, $x.Failed)
         Write-Host ("pester: {0} passed, {1} failed" -f $p.Passed, $p.Failed)
@@ -184,5 +199,6 @@ switch ($Task) {
         $zip = Join-Path $OutDir "CompassPS.$Version.zip"
         Compress-Archive -Path (Join-Path $ModuleDir '*') -DestinationPath $zip -Force
         Write-Host "Packaged $zip"
+        Invoke-ServerPackage
     }
 }

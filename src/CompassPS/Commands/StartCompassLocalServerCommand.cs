@@ -207,6 +207,8 @@ namespace CompassPS.Commands
                 server.ProjectKey = ContextStore.ToSecureString(LocalServerProcesses.DevelopmentProjectKey);
                 server.AdminKey = ContextStore.ToSecureString(LocalServerProcesses.DevelopmentAdminKey);
                 server.OtherKey = ContextStore.ToSecureString(LocalServerProcesses.DevelopmentOtherKey);
+                // The key names the server gives the development keys (GET /v1/auth/whoami answers them as key_name).
+                if (server.KeyIds.Length == 0) server.KeyIds = new[] { "project", "admin", "other" };
             }
             WriteVerbose($"compass-local {server.ProcessId} answers at {server.BaseUrl}.");
 
