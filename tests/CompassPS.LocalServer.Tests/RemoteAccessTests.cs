@@ -109,7 +109,7 @@ public sealed class RemoteAccessTests : IDisposable
     [Fact]
     public async Task Keys_from_the_environment_replace_the_development_keys()
     {
-        var environment = new Dictionary<string, string> { ["COMPASS_LOCAL_ADMIN_KEY"] = AdminSecret, ["COMPASS_LOCAL_MEMBER_KEY"] = MemberSecret };
+        var environment = new Dictionary<string, string> { ["COMPASS_LOCAL_KEY_ADMIN"] = AdminSecret, ["COMPASS_LOCAL_KEY_MEMBER"] = MemberSecret };
         var app = LocalServerApp.Build(["--urls", "http://127.0.0.1:0", "--in-memory", "--allow-remote"], name => environment.GetValueOrDefault(name));
         await app.StartAsync();
         try
@@ -173,7 +173,7 @@ public sealed class RemoteAccessTests : IDisposable
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "compass-local.dll"));
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.ArgumentList.Add("--stop-when-stdin-closes");
-        foreach (var variable in new[] { "COMPASS_LOCAL_MEMBER_KEY", "COMPASS_LOCAL_ADMIN_KEY", "COMPASS_LOCAL_OTHER_KEY" }) info.Environment.Remove(variable);
+        foreach (var variable in new[] { "COMPASS_LOCAL_KEY_MEMBER", "COMPASS_LOCAL_KEY_ADMIN", "COMPASS_LOCAL_KEY_OTHER" }) info.Environment.Remove(variable);
         using var process = Process.Start(info)!;
         var output = new System.Text.StringBuilder();
         var banner = new TaskCompletionSource();

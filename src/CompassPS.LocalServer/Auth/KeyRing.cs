@@ -19,9 +19,9 @@ public sealed class KeyRing
 {
     public const string MemberRole = "member";
     public const string AdminRole = "admin";
-    public const string MemberKeyVariable = "COMPASS_LOCAL_MEMBER_KEY";
-    public const string AdminKeyVariable = "COMPASS_LOCAL_ADMIN_KEY";
-    public const string OtherKeyVariable = "COMPASS_LOCAL_OTHER_KEY";
+    public const string MemberKeyVariable = "COMPASS_LOCAL_KEY_MEMBER";
+    public const string AdminKeyVariable = "COMPASS_LOCAL_KEY_ADMIN";
+    public const string OtherKeyVariable = "COMPASS_LOCAL_KEY_OTHER";
 
     /// <summary>Short keys can be guessed by anyone who can reach the port.</summary>
     public const int MinimumKeyLength = 16;

@@ -122,8 +122,8 @@ public sealed class ServerOptions
           --fault-seed N               seed of the fault dice (default 12345)
           --allow-remote               allow a non-loopback --urls; the public development keys are then refused
           --keys-file FILE             API keys to accept instead of the development keys (YAML or JSON entries
-                                       {id, project, role, key}); also COMPASS_LOCAL_MEMBER_KEY, COMPASS_LOCAL_ADMIN_KEY,
-                                       COMPASS_LOCAL_OTHER_KEY
+                                       {id, project, role, key}); also COMPASS_LOCAL_KEY_MEMBER, COMPASS_LOCAL_KEY_ADMIN,
+                                       COMPASS_LOCAL_KEY_OTHER
           --stop-when-stdin-closes     stop when standard input ends (for tools that start the server)
           --version                    print the version and exit
           --help, -h                   print this help and exit

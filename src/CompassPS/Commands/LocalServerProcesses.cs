@@ -30,7 +30,7 @@ namespace CompassPS.Commands
         public const string DevelopmentOtherKey = "cmp_local_other_key";
 
         /// <summary>Variables the server reads its own keys from: never passed on, so the keys a server object names are the ones it accepts.</summary>
-        private static readonly string[] KeyVariables = { "COMPASS_LOCAL_MEMBER_KEY", "COMPASS_LOCAL_ADMIN_KEY", "COMPASS_LOCAL_OTHER_KEY" };
+        private static readonly string[] KeyVariables = { "COMPASS_LOCAL_KEY_MEMBER", "COMPASS_LOCAL_KEY_ADMIN", "COMPASS_LOCAL_KEY_OTHER" };
 
         private static readonly Regex ListeningLine = new Regex(@"Now listening on:\s*(?<url>\S+)", RegexOptions.CultureInvariant);
         private static readonly Regex KeyIdLine = new Regex(@"^\s+key id (?<id>\S+)\s", RegexOptions.CultureInvariant);
