@@ -11,7 +11,7 @@ public sealed record KeyInfo(string Id, string ProjectId, string ProjectName, bo
 
 /// <summary>
 /// The API keys the server accepts. By default the three well-known development keys; with --keys-file or the
-/// COMPASS_LOCAL_*_KEY variables, those keys instead (the development keys are then refused). --allow-remote
+/// COMPASS_LOCAL_KEY_* variables, those keys instead (the development keys are then refused). --allow-remote
 /// requires keys of one's own: the development keys are published, and anyone who can reach the port would
 /// otherwise hold an admin key. The keys are read once, at start, and never written anywhere.
 /// </summary>

@@ -12,7 +12,7 @@ public static class LocalServerApp
 {
     /// <summary>
     /// Builds the server from command-line options; throws <see cref="ArgumentException"/> for a bad option or a bad
-    /// model script, seed or keys file. <paramref name="environment"/> reads the COMPASS_LOCAL_*_KEY variables
+    /// model script, seed or keys file. <paramref name="environment"/> reads the COMPASS_LOCAL_KEY_* variables
     /// (the process environment when not given).
     /// </summary>
     public static WebApplication Build(string[] args, Func<string, string?>? environment = null) =>
