@@ -136,6 +136,7 @@ public sealed class RemoteAccessTests : IDisposable
     [InlineData("- role: member\n  key: long-enough-key-1234567\n- role: admin\n  key: long-enough-key-1234567\n", "the same key is given twice")]
     [InlineData("- role: member\n  secret: long-enough-key-1234567\n", "unknown field 'secret'")]
     [InlineData("[]", "non-empty list")]
+    [InlineData("- id: two words\n  role: member\n  key: long-enough-key-1234567\n", "the key id 'two words' must be")]
     public void A_bad_keys_file_refuses_the_start_without_quoting_a_key(string text, string says)
     {
         var path = KeysFile(text);

@@ -57,7 +57,7 @@ Describe 'Start-CompassLocalServer' {
     }
 
     It 'keeps its state in -DataPath across a stop and a new start' {
-        $data = Join-Path $TestDrive 'data'
+        $data = Join-Path $TestDrive 'data with spaces'
         $first = Start-CompassLocalServer -Path $serverDll -DataPath $data -DelayScale 0
         $context = Connect-Compass -BaseUrl $first.BaseUrl -ApiKey $first.ProjectKey -PassThru
         $null = New-CompassWorkflow -Context $context -Name 'kept' -Definition (New-CompassTestDefinition 'kept')

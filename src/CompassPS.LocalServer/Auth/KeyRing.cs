@@ -83,6 +83,9 @@ public sealed class KeyRing
                 throw new ArgumentException($"{where}: the key contains whitespace, which a bearer header cannot carry.");
             if (PublicKeys.Contains(key, StringComparer.Ordinal))
                 throw new ArgumentException($"{where}: the key is one of the published development keys; use a key of your own.");
+            // Ids are shown in the banner and read back from it by Start-CompassLocalServer: one plain word each.
+            if (id.Length > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                throw new ArgumentException($"{where}: the key id '{id}' must be up to 64 letters, digits, '-', '_' or '.'.");
             if (keys.Any(k => string.Equals(k.Id, id, StringComparison.OrdinalIgnoreCase)))
                 throw new ArgumentException($"{where}: the key id '{id}' is used twice.");
             if (callers.ContainsKey(key))
