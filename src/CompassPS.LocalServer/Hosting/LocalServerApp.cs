@@ -61,8 +61,17 @@ public static class LocalServerApp
         Seeder.SeedIfEmpty(store, app.Services.GetRequiredService<IWorkflowEngine>());
         if (options.SeedPath is { } seedPath)
         {
-            Fixtures.Apply(seedPath, store, app.Services.GetRequiredService<IWorkflowEngine>(), app.Services.GetRequiredService<IEngineCatalog>(),
-                app.Services.GetRequiredService<CredentialProtector>());
+            try
+            {
+                Fixtures.Apply(seedPath, store, app.Services.GetRequiredService<IWorkflowEngine>(), app.Services.GetRequiredService<IEngineCatalog>(),
+                    app.Services.GetRequiredService<CredentialProtector>());
+            }
+            catch (ArgumentException)
+            {
+                // Nothing was bound yet; release the store (and its SQLite writer) before refusing the start.
+                app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw;
+            }
         }
         foreach (var warning in keys.Warnings) Console.Error.WriteLine($"compass-local: WARNING: {warning}");
         app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, options, keys, script));
