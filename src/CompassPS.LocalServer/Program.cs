@@ -43,5 +43,22 @@ if (options.StopWhenStdinCloses)
     });
 }
 
-await app.RunAsync();
-return 0;
+try
+{
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+    {
+        // A port in use, an address this machine does not have, 'localhost' with port 0: one line, as for a bad option.
+        Console.Error.WriteLine($"compass-local: cannot listen on {options.Urls}: {ex.Message}");
+        return 3;
+    }
+    await app.WaitForShutdownAsync();
+    return 0;
+}
+finally
+{
+    await app.DisposeAsync();
+}

@@ -64,7 +64,7 @@ public sealed class RemoteAccessTests : IDisposable
     [Fact]
     public async Task The_process_exits_non_zero_with_one_clear_line_and_never_listens()
     {
-        var (exitCode, output) = await RunServerProcessAsync(["--urls", "http://0.0.0.0:0", "--in-memory"], untilListening: false);
+        var (exitCode, output) = await ServerProcess.RunAsync(["--urls", "http://0.0.0.0:0", "--in-memory"], untilListening: false);
 
         Assert.Equal(2, exitCode);
         Assert.Contains("compass-local: http://0.0.0.0:0 is not a loopback address", output);
@@ -155,56 +155,12 @@ public sealed class RemoteAccessTests : IDisposable
     {
         var keys = KeysFile(privateMode: OperatingSystem.IsWindows());
 
-        var (_, output) = await RunServerProcessAsync(["--urls", "http://127.0.0.1:0", "--in-memory", "--allow-remote", "--keys-file", keys],
+        var (_, output) = await ServerProcess.RunAsync(["--urls", "http://127.0.0.1:0", "--in-memory", "--allow-remote", "--keys-file", keys],
             untilListening: true);
 
         foreach (var id in new[] { "ci-admin", "ci-member", "other-team" }) Assert.Contains($"key id {id}", output);
         foreach (var secret in new[] { AdminSecret, MemberSecret, SecondSecret, TestServer.AdminKey, TestServer.ProjectKey, TestServer.OtherKey })
             Assert.DoesNotContain(secret, output);
         if (!OperatingSystem.IsWindows()) Assert.Contains("can be read by other users", output);
-    }
-
-    /// <summary>Runs the built compass-local in its own process; returns its exit code (or -1 when stopped) and all its output.</summary>
-    private static async Task<(int ExitCode, string Output)> RunServerProcessAsync(string[] arguments, bool untilListening)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "compass-local.dll"));
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        info.ArgumentList.Add("--stop-when-stdin-closes");
-        foreach (var variable in new[] { "COMPASS_LOCAL_KEY_MEMBER", "COMPASS_LOCAL_KEY_ADMIN", "COMPASS_LOCAL_KEY_OTHER" }) info.Environment.Remove(variable);
-        using var process = Process.Start(info)!;
-        var output = new System.Text.StringBuilder();
-        var banner = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (output) output.AppendLine(e.Data);
-            if (e.Data.Contains("Seeded in the default project:")) banner.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) lock (output) output.AppendLine(e.Data);
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            if (untilListening)
-            {
-                await Task.WhenAny(banner.Task, process.WaitForExitAsync(deadline.Token));
-                process.StandardInput.Close(); // a graceful stop, as Stop-CompassLocalServer does it
-            }
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill();
-        }
-        process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
     }
 }

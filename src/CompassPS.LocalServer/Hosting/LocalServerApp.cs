@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CompassPS.LocalServer.Api;
 using CompassPS.LocalServer.Auth;
 using CompassPS.LocalServer.Engine;
@@ -35,7 +36,11 @@ public static class LocalServerApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // The module's tooling waits for the standard "Now listening on:" line, which this category writes.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        // Kestrel's own errors once it serves; a failure to bind is reported by Program in one line, not as Kestrel's
+        // critical entry with its stack trace.
+        var serving = new StrongBox<bool>(false);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", level => level >= LogLevel.Error && Volatile.Read(ref serving.Value));
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", level => level >= LogLevel.Warning && Volatile.Read(ref serving.Value));
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -74,7 +79,11 @@ public static class LocalServerApp
             }
         }
         foreach (var warning in keys.Warnings) Console.Error.WriteLine($"compass-local: WARNING: {warning}");
-        app.Lifetime.ApplicationStarted.Register(() => PrintBanner(app, options, keys, script));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            Volatile.Write(ref serving.Value, true);
+            PrintBanner(app, options, keys, script);
+        });
 
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(ErrorHandlingMiddleware.WriteStatusCodeBody);
