@@ -230,7 +230,16 @@ namespace CompassPS.Commands
                 throw new StartFailure(reason.Length == 0 ? what : what + " " + reason, timedOut);
             }
 
-            lock (sync) server.KeyIds = keyIds.ToArray();
+            lock (sync)
+            {
+                server.KeyIds = keyIds.ToArray();
+                // What the server warned its operator about at start (e.g. a keys file others can read).
+                foreach (var message in messages)
+                {
+                    const string warning = CommandName + ": WARNING: ";
+                    if (message.StartsWith(warning, StringComparison.Ordinal)) server.StartWarnings.Add(message.Substring(warning.Length));
+                }
+            }
             server.BaseUrl = ConnectableUrl(listening);
             Register(server);
             return server;

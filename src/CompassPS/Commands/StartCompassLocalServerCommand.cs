@@ -210,6 +210,7 @@ namespace CompassPS.Commands
                 // The key names the server gives the development keys (GET /v1/auth/whoami answers them as key_name).
                 if (server.KeyIds.Length == 0) server.KeyIds = new[] { "project", "admin", "other" };
             }
+            foreach (var warning in server.StartWarnings) WriteWarning(warning);
             WriteVerbose($"compass-local {server.ProcessId} answers at {server.BaseUrl}.");
 
             if (Connect)

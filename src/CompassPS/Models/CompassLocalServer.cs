@@ -69,6 +69,7 @@ namespace CompassPS
         public DateTimeOffset StartTime { get; }
 
         internal Process Process { get; }
+        internal List<string> StartWarnings { get; } = new List<string>();
         internal bool StoppedByUser { get; set; }
         internal bool HasExited
         {
