@@ -29,6 +29,7 @@ Describe 'Start-CompassLocalServer' {
             $whoami = Invoke-RestMethod "$($server.BaseUrl)/v1/auth/whoami" -Headers @{ Authorization = "Bearer $([Net.NetworkCredential]::new('', $server.AdminKey).Password)" }
             $whoami.role | Should -Be 'admin'
             @(Get-CompassLocalServer).ProcessId | Should -Contain $server.ProcessId
+            (Get-FormatData -TypeName 'CompassPS.LocalServer').FormatViewDefinition.Name | Should -Contain 'CompassPS.LocalServer'
             $shown = ($server | Format-Table | Out-String) + ($server | Format-List * | Out-String) + "$server"
             $shown | Should -BeLike "*$($server.BaseUrl)*"
             $shown | Should -Not -BeLike '*cmp_local*'

@@ -32,7 +32,9 @@ namespace CompassPS.Commands
         /// <summary>Variables the server reads its own keys from: never passed on, so the keys a server object names are the ones it accepts.</summary>
         private static readonly string[] KeyVariables = { "COMPASS_LOCAL_KEY_MEMBER", "COMPASS_LOCAL_KEY_ADMIN", "COMPASS_LOCAL_KEY_OTHER" };
 
-        private static readonly Regex ListeningLine = new Regex(@"Now listening on:\s*(?<url>\S+)", RegexOptions.CultureInvariant);
+        // The banner's first line names the URLs ("Compass local server at http://127.0.0.1:50123, ... (storage)"). It
+        // is read rather than ASP.NET Core's "Now listening on:" log line, which the console logger may write later.
+        private static readonly Regex BannerLine = new Regex(@"^Compass local server at (?<url>[^\s,]+)", RegexOptions.CultureInvariant);
         private static readonly Regex KeyIdLine = new Regex(@"^\s+key id (?<id>\S+)\s", RegexOptions.CultureInvariant);
         /// <summary>The last section of the start-up banner: once it is written, the server answers.</summary>
         private const string BannerEnd = "Seeded in the default project:";
@@ -157,6 +159,7 @@ namespace CompassPS.Commands
             string? listening = null;
             var keyIds = new List<string>();
             var messages = new List<string>();
+            var errors = new List<string>();
             var early = new List<string>();
             var sync = new object();
 
@@ -170,9 +173,10 @@ namespace CompassPS.Commands
                     if (error)
                     {
                         if (line.StartsWith(CommandName + ":", StringComparison.Ordinal)) messages.Add(line);
+                        errors.Add(line);
                         return;
                     }
-                    var listen = ListeningLine.Match(line);
+                    var listen = BannerLine.Match(line);
                     if (listen.Success && listening == null) listening = listen.Groups["url"].Value;
                     var key = KeyIdLine.Match(line);
                     if (key.Success) keyIds.Add(key.Groups["id"].Value);
@@ -220,9 +224,10 @@ namespace CompassPS.Commands
                 string reason;
                 lock (sync)
                 {
+                    // The server's own error lines only: its standard output holds the banner, and so the keys.
                     reason = messages.Count > 0
                         ? string.Join(" ", messages)
-                        : string.Join(Environment.NewLine, Tail(server.GetOutput(), 10));
+                        : string.Join(Environment.NewLine, Tail(errors.ToArray(), 10));
                 }
                 var what = timedOut
                     ? $"{shown} did not answer within {timeout.TotalSeconds:0} s and was stopped."
