@@ -23,8 +23,14 @@ BeforeAll {
   </packageSources>
 </configuration>
 "@
-    $install = & dotnet tool install CompassPS.LocalServer --version $version --tool-path $tools --configfile $config 2>&1
-    $installExit = $LASTEXITCODE
+    # A scratch package cache too: the shared one would hand back an earlier build packed with the same version.
+    $savedCache = $env:NUGET_PACKAGES
+    $env:NUGET_PACKAGES = Join-Path $TestDrive 'nuget-cache'
+    try {
+        $install = & dotnet tool install CompassPS.LocalServer --version $version --tool-path $tools --configfile $config 2>&1
+        $installExit = $LASTEXITCODE
+    }
+    finally { $env:NUGET_PACKAGES = $savedCache }
     $exe = Join-Path $tools $(if ($IsWindows) { 'compass-local.exe' } else { 'compass-local' })
 }
 
