@@ -17,7 +17,7 @@
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @(
         'CompassPS.format.ps1xml', 'CompassPS.Workflows.format.ps1xml', 'CompassPS.Conversations.format.ps1xml',
-        'CompassPS.Connections.format.ps1xml', 'CompassPS.RunDetails.format.ps1xml'
+        'CompassPS.Connections.format.ps1xml', 'CompassPS.RunDetails.format.ps1xml', 'CompassPS.LocalServer.format.ps1xml'
     )
     CmdletsToExport      = @(
         # Contexts
@@ -36,7 +36,9 @@
         'Get-CompassConnection', 'New-CompassConnection', 'Set-CompassConnection', 'Remove-CompassConnection', 'Test-CompassConnection',
         'Get-CompassProvider', 'New-CompassProvider', 'Get-CompassGateway', 'New-CompassGateway',
         # Approvals
-        'Get-CompassApproval', 'Approve-CompassApproval', 'Deny-CompassApproval'
+        'Get-CompassApproval', 'Approve-CompassApproval', 'Deny-CompassApproval',
+        # The local server (the compass-local .NET tool), for testing runbooks offline
+        'Start-CompassLocalServer', 'Stop-CompassLocalServer', 'Get-CompassLocalServer'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -9,8 +9,8 @@
       Demo     starts a local server, dispatches a run and streams it live, then stops the server
       Serve    runs the local server in the foreground (extra arguments go to the server)
       Bench    runs the benchmarks side by side with the alternatives; writes docs/benchmarks.md
-      Package  writes out/packages: CompassPS.<version>.nupkg (for a PowerShell repository) and CompassPS.zip
-               (for Azure Automation)
+      Package  writes out/packages: CompassPS.<version>.nupkg (for a PowerShell repository), CompassPS.zip
+               (for Azure Automation) and CompassPS.LocalServer.<version>.nupkg (the local server as a .NET tool)
       Clean    removes every build output
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 Test
@@ -23,7 +23,7 @@ param(
 
     [string]$Configuration = 'Release',
 
-    # Pester suites to run (file name filters under tests/pester); all by default.
+    # Pester suites to run (file name filters under tests/pester and examples/tests); all by default.
     [string[]]$PesterFilter = @('*.Tests.ps1'),
 
     # Put every build output (bin, obj, out) under this folder instead of the repository, so that several
@@ -49,6 +49,7 @@ $DotnetPathArgs = if ($ArtifactsPath) { @('--artifacts-path', $ArtifactsPath) } 
 $ModuleDir    = Join-Path $OutDir 'CompassPS'
 $ServerDir    = Join-Path $OutDir 'LocalServer'
 $ResultsDir   = Join-Path $OutDir 'test-results'
+$PackagesDir  = Join-Path $OutDir 'packages'
 $ToolsPkgs    = Join-Path $Root '.tools/packages'
 $Manifest     = Import-PowerShellDataFile (Join-Path $Root 'CompassPS.psd1')
 $Version      = $Manifest.ModuleVersion
@@ -65,6 +66,8 @@ Import-Module (Join-Path $Root 'build/LocalServer.psm1') -Force
 # Child processes (Pester, the demo, benchmarks) find the built server and module through these.
 $env:COMPASSPS_SERVER_DLL = Join-Path $ServerDir 'compass-local.dll'
 $env:COMPASSPS_MODULE = Join-Path $ModuleDir 'CompassPS.psd1'
+# The packaging and tool tests (Packaging.Tests.ps1, LocalServerTool.Tests.ps1) install from here.
+$env:COMPASSPS_PACKAGES = $PackagesDir
 
 # A fresh pwsh for anything that imports the binary module: a loaded assembly cannot be reloaded in-process.
 # -Pwsh runs another PowerShell 7 (its pwsh executable or pwsh.dll) instead of this one.
@@ -126,15 +129,24 @@ function Get-ReleaseNotes {
 # out/packages: CompassPS.<version>.nupkg for a PowerShell repository (Publish-PSResource / Install-PSResource)
 # and CompassPS.zip for Azure Automation (the module folder at the root of a zip named for the module).
 function Invoke-Package {
-    $packages = Join-Path $OutDir 'packages'
-    New-Item -ItemType Directory -Force $packages | Out-Null
-    Get-ChildItem $packages -Filter 'CompassPS.*' -File | Remove-Item -Force
-    Compress-PSResource -Path $ModuleDir -DestinationPath $packages
-    $nupkg = Join-Path $packages "CompassPS.$Version.nupkg"
+    New-Item -ItemType Directory -Force $PackagesDir | Out-Null
+    Remove-Item (Join-Path $PackagesDir 'CompassPS.[0-9]*.nupkg'), (Join-Path $PackagesDir 'CompassPS.zip') -ErrorAction SilentlyContinue
+    Compress-PSResource -Path $ModuleDir -DestinationPath $PackagesDir
+    $nupkg = Join-Path $PackagesDir "CompassPS.$Version.nupkg"
     if (-not (Test-Path $nupkg)) { throw "Compress-PSResource wrote no $nupkg" }
-    $zip = Join-Path $packages 'CompassPS.zip'
+    $zip = Join-Path $PackagesDir 'CompassPS.zip'
     Compress-Archive -Path $ModuleDir -DestinationPath $zip -Force
     Write-Host "Packaged $nupkg and $zip"
+}
+
+# The local server as a .NET tool package (PackAsTool, command compass-local), for 'dotnet tool install'.
+function Invoke-ServerPackage {
+    New-Item -ItemType Directory -Force $PackagesDir | Out-Null
+    Remove-Item (Join-Path $PackagesDir 'CompassPS.LocalServer.*.nupkg') -ErrorAction SilentlyContinue
+    dotnet pack (Join-Path $Root 'src/CompassPS.LocalServer/CompassPS.LocalServer.csproj') @DotnetPathArgs -c $Configuration --no-build -o $PackagesDir -nologo -v:q | Out-Host
+    $nupkg = Join-Path $PackagesDir "CompassPS.LocalServer.$Version.nupkg"
+    if (-not (Test-Path $nupkg)) { throw "dotnet pack did not write $nupkg" }
+    Write-Host "Packaged $nupkg"
 }
 
 # Tools the tests need, by name from NuGet into .tools/packages (build/tools.csproj): Pester, and the .NET Framework
@@ -179,7 +191,6 @@ function Set-CompatibilityEnvironment {
     $env:COMPASSPS_NEIGHBOUR_LOWER = Join-Path (Get-ProjectOutput 'Neighbour.Lower' 'netstandard2.0') 'Neighbour.Lower.dll'
     $env:COMPASSPS_NEIGHBOUR_HIGHER = Join-Path (Get-ProjectOutput 'Neighbour.Higher' 'net8.0') 'Neighbour.Higher.dll'
     $env:COMPASSPS_NEIGHBOUR_HIGHER_ENGINE = Get-ProjectOutput 'Neighbour.Higher.Engine' 'netstandard2.0'
-    $env:COMPASSPS_PACKAGES = Join-Path $OutDir 'packages'
     $env:COMPASSPS_TOOL_PACKAGES = $ToolsPkgs
 }
 
@@ -215,7 +226,7 @@ function Invoke-PesterTests {
     $PSNativeCommandUseErrorActionPreference = $false
     # COMPASSPS_PESTER_PWSH runs the suites under another PowerShell 7 (the workflow's PowerShell 7.4 row).
     Invoke-ChildPwsh -Pwsh $env:COMPASSPS_PESTER_PWSH -Arguments @('-File', $runner, '-PesterPath', $pester, '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
-        '-TestDirectory', (Join-Path $Root 'tests/pester'), '-ResultsDirectory', $ResultsDir, '-Filter', ($PesterFilter -join ',')) | Out-Host
+        '-TestDirectory', ((Join-Path $Root 'tests/pester'), (Join-Path $Root 'examples/tests') -join ','), '-ResultsDirectory', $ResultsDir, '-Filter', ($PesterFilter -join ',')) | Out-Host
     $PSNativeCommandUseErrorActionPreference = $true
     if (-not (Test-Path $summary)) {
         Write-Warning 'The Pester run produced no summary'
@@ -236,6 +247,7 @@ switch ($Task) {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         Invoke-Build
         Invoke-Package
+        Invoke-ServerPackage   # the packaging and tool tests install from out/packages
         New-Item -ItemType Directory -Force $ResultsDir | Out-Null
         $x = Invoke-XunitTests
         $p = Invoke-PesterTests
@@ -249,14 +261,14 @@ switch ($Task) {
     }
     'Demo' {
         if (-not $NoBuild) { Invoke-Build }
-        $server = Start-CompassLocalServer -ServerDll $env:COMPASSPS_SERVER_DLL
+        $server = Start-BuildLocalServer -ServerDll $env:COMPASSPS_SERVER_DLL
         try {
             Write-Host "Local Compass server on $($server.BaseUrl) (process $($server.ProcessId))"
             Invoke-ChildPwsh -Arguments @('-File', (Join-Path $Root 'examples/demo.ps1'), '-ModulePath', (Join-Path $ModuleDir 'CompassPS.psd1'),
                 '-BaseUrl', $server.BaseUrl)   # not piped: the child writes straight to the console, so the answer arrives live
             $demoExit = $LASTEXITCODE
         }
-        finally { Stop-CompassLocalServer $server }
+        finally { Stop-BuildLocalServer $server }
         exit $demoExit
     }
     'Serve' {
@@ -271,5 +283,6 @@ switch ($Task) {
     'Package' {
         Invoke-Build
         Invoke-Package
+        Invoke-ServerPackage
     }
 }

@@ -95,7 +95,7 @@ try {
         if ($id -notin $Scenario) { continue }
         $plan = $plans[$id]
         Write-Stage "Scenario $id"
-        $server = Start-CompassLocalServer -ServerDll $serverDll -ArgumentList $plan.Server
+        $server = Start-BuildLocalServer -ServerDll $serverDll -ArgumentList $plan.Server
         $resultPath = Join-Path $workDir "$id.json"
         Remove-Item $resultPath -ErrorAction SilentlyContinue
         try {
@@ -114,7 +114,7 @@ try {
             $failures.Add("${id}: $_")
         }
         finally {
-            Stop-CompassLocalServer $server
+            Stop-BuildLocalServer $server
         }
     }
     if ('micro' -in $Scenario) {

@@ -5,14 +5,19 @@
 param(
     [Parameter(Mandatory)][string]$PesterPath,
     [Parameter(Mandatory)][string]$ModulePath,
-    [Parameter(Mandatory)][string]$TestDirectory,
+    # One folder or several (tests/pester, examples/tests).
+    [Parameter(Mandatory)][string[]]$TestDirectory,
     [Parameter(Mandatory)][string]$ResultsDirectory,
     [string]$Filter = '*.Tests.ps1'
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
 $env:COMPASSPS_MODULE = $ModulePath
-$paths = foreach ($f in $Filter -split ',') { Get-ChildItem -Path $TestDirectory -Filter $f -File | ForEach-Object FullName }
+# The built server on PATH, so Start-CompassLocalServer finds compass-local there as it finds an installed tool.
+if ($env:COMPASSPS_SERVER_DLL) { $env:PATH = (Split-Path $env:COMPASSPS_SERVER_DLL) + [IO.Path]::PathSeparator + $env:PATH }
+$paths = foreach ($directory in $TestDirectory -split ',') {
+    foreach ($f in $Filter -split ',') { Get-ChildItem -Path $directory -Filter $f -File | ForEach-Object FullName }
+}
 $config = New-PesterConfiguration
 $config.Run.Path = @($paths | Sort-Object -Unique)
 $config.Run.PassThru = $true

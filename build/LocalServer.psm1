@@ -1,7 +1,8 @@
-# Starts and stops the local Compass server for the build's Demo task, the Pester suites and the benchmarks.
+# Starts and stops the local Compass server from the built out/LocalServer for the build's Demo task, the Pester suites and
+# the benchmarks (named apart from the module's Start-CompassLocalServer, which runs the installed compass-local tool).
 # The server runs as a child process on a free loopback port; only the process started here is ever stopped.
 
-function Start-CompassLocalServer {
+function Start-BuildLocalServer {
     [CmdletBinding()]
     param(
         # The published server (build.ps1 Build puts it in out/LocalServer).
@@ -55,7 +56,7 @@ function Start-CompassLocalServer {
     }
 }
 
-function Stop-CompassLocalServer {
+function Stop-BuildLocalServer {
     [CmdletBinding()]
     param([Parameter(ValueFromPipeline)] $Server)
     process {
@@ -66,4 +67,4 @@ function Stop-CompassLocalServer {
     }
 }
 
-Export-ModuleMember -Function Start-CompassLocalServer, Stop-CompassLocalServer
+Export-ModuleMember -Function Start-BuildLocalServer, Stop-BuildLocalServer

@@ -51,4 +51,25 @@ public sealed class OptionsTests
         Assert.False(string.IsNullOrWhiteSpace(ex.Message));
         Assert.Contains("-", ex.Message);
     }
+
+    [Fact]
+    public void Help_lists_every_option_the_server_accepts()
+    {
+        // Each option with a value it accepts: Parse takes them all, and --help names each one.
+        var accepted = new (string Option, string? Value)[]
+        {
+            ("--urls", "http://127.0.0.1:0"), ("--in-memory", null), ("--model-script", "rules.yaml"), ("--seed", "seed.yaml"),
+            ("--max-concurrent-runs", "2"), ("--delay-scale", "0"), ("--keepalive-sec", "1"), ("--fault-429-rate", "0.1"),
+            ("--fault-503-rate", "0.1"), ("--fault-retry-after", "1"), ("--fault-latency-ms", "1"), ("--fault-cut-stream-after", "3"),
+            ("--fault-reset-rate", "0.1"), ("--fault-seed", "1"), ("--allow-remote", null), ("--keys-file", "keys.yaml"),
+            ("--stop-when-stdin-closes", null), ("--version", null), ("--help", null),
+        };
+        foreach (var (option, value) in accepted)
+        {
+            ServerOptions.Parse(value is null ? [option] : [option, value]);
+            Assert.Contains(option, ServerOptions.Usage);
+        }
+        Assert.Contains("--data DIR", ServerOptions.Usage);
+        Assert.True(ServerOptions.Parse(["-h"]).ShowHelp);
+    }
 }

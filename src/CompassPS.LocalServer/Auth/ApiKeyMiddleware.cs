@@ -7,7 +7,7 @@ namespace CompassPS.LocalServer.Auth;
 /// header may name the key's own project (accepted) and nothing else (403 PROJECT_FORBIDDEN), so a header can
 /// never widen what a key reaches.
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next)
+public sealed class ApiKeyMiddleware(RequestDelegate next, KeyRing keys)
 {
     public const string ProjectHeader = "X-Compass-Project-Id";
     private const string CallerItem = "compass.caller";
@@ -31,7 +31,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next)
             await Unauthorized(context, "Missing API key: send it as 'Authorization: Bearer <key>'.", "AUTH_MISSING");
             return;
         }
-        var caller = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? DevelopmentKeys.Find(header[scheme.Length..].Trim()) : null;
+        var caller = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? keys.Find(header[scheme.Length..].Trim()) : null;
         if (caller is null)
         {
             // The message never repeats the key that was sent.

@@ -8,7 +8,7 @@ public sealed record Caller(string KeyName, string ProjectId, bool IsAdmin);
 
 /// <summary>
 /// The well-known development keys. Published on purpose, like a storage emulator's development account:
-/// the local server listens on loopback and never holds real secrets.
+/// the local server listens on loopback and never holds real secrets. Which keys a server accepts: <see cref="KeyRing"/>.
 /// </summary>
 public static class DevelopmentKeys
 {
@@ -20,13 +20,4 @@ public static class DevelopmentKeys
     public static readonly Project SecondProject = new("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb", "Second");
 
     public static IReadOnlyList<Project> Projects { get; } = [DefaultProject, SecondProject];
-
-    private static readonly Dictionary<string, Caller> CallersByKey = new(StringComparer.Ordinal)
-    {
-        [ProjectKey] = new Caller("project", DefaultProject.Id, IsAdmin: false),
-        [AdminKey] = new Caller("admin", DefaultProject.Id, IsAdmin: true),
-        [OtherKey] = new Caller("other", SecondProject.Id, IsAdmin: false),
-    };
-
-    public static Caller? Find(string key) => CallersByKey.GetValueOrDefault(key);
 }

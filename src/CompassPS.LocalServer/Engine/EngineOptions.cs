@@ -7,4 +7,7 @@ public sealed class EngineOptions
 
     /// <summary>The client for HTTP integrations and OpenAI-compatible providers; one is created when not given.</summary>
     public HttpClient Http { get; init; } = null!;
+
+    /// <summary>Scripted answers of the built-in local model (--model-script); null answers from the prompt only.</summary>
+    public Providers.ModelScript? ModelScript { get; init; }
 }

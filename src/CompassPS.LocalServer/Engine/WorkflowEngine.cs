@@ -19,7 +19,7 @@ public sealed class WorkflowEngine : IWorkflowEngine
             throw new ArgumentOutOfRangeException(nameof(options), options.DelayScale, "DelayScale must be a finite number of zero or more");
         }
 
-        _options = options.Http is null ? new EngineOptions { DelayScale = options.DelayScale, Http = new HttpClient() } : options;
+        _options = options.Http is null ? new EngineOptions { DelayScale = options.DelayScale, Http = new HttpClient(), ModelScript = options.ModelScript } : options;
     }
 
     public ValidationResult Validate(string definitionText, string workflowType, string projectId, IEngineCatalog catalog) =>

@@ -24,12 +24,12 @@ function Start-CompassTestServer {
     Import-Module (Join-Path $script:RepositoryRoot 'build/LocalServer.psm1') -Force -Global
     $options = @{ ArgumentList = $ArgumentList }
     if ($DataDirectory) { $options.DataDirectory = $DataDirectory }
-    Start-CompassLocalServer @options
+    Start-BuildLocalServer @options
 }
 
 function Stop-CompassTestServer {
     param($Server)
-    if ($Server) { Stop-CompassLocalServer $Server }
+    if ($Server) { Stop-BuildLocalServer $Server }
 }
 
 function ConvertTo-TestSecureString([string]$Text) {

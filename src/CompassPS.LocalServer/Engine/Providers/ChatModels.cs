@@ -58,7 +58,7 @@ public static class ChatModels
 
         if (connection.Type == LocalChatModel.ConnectionType)
         {
-            return new LocalChatModel(options.DelayScale); // offline: a gateway has nothing to proxy
+            return new LocalChatModel(options.DelayScale, options.ModelScript); // offline: a gateway has nothing to proxy
         }
 
         var headers = new Dictionary<string, string>();

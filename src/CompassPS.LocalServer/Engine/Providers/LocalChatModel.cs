@@ -7,9 +7,11 @@ namespace CompassPS.LocalServer.Engine.Providers;
 /// <summary>
 /// The built-in offline model. It is deterministic so runs are repeatable in tests: it first calls each of its
 /// tools once with arguments taken from the user's message, then answers by quoting the message (and the
-/// earlier turns and tool results it saw), streaming the answer one word at a time.
+/// earlier turns and tool results it saw), streaming the answer one word at a time. With a model script, the first
+/// rule that matches the user's message answers instead: its tool calls first (through the agent's real tools),
+/// then its reply, streamed the same way.
 /// </summary>
-public sealed class LocalChatModel(double delayScale) : IChatModel
+public sealed class LocalChatModel(double delayScale, ModelScript? script = null) : IChatModel
 {
     public const string ConnectionType = "local";
 
@@ -25,6 +27,11 @@ public sealed class LocalChatModel(double delayScale) : IChatModel
         var promptTokens = request.Messages.Sum(message => TextPieces.CountWords(message.Content));
 
         var toolsAlreadyCalled = request.Messages.Skip(lastUserIndex + 1).Any(message => message.Role == ChatRoles.Tool);
+        if (script?.Find(userText) is { } rule)
+        {
+            return await ScriptedTurnAsync(rule, request, userText, toolsAlreadyCalled, promptTokens, onText, cancellationToken);
+        }
+
         if (request.Tools.Count > 0 && !toolsAlreadyCalled)
         {
             var excerpt = TextPieces.FirstWords(userText, ToolArgumentWords);
@@ -43,6 +50,30 @@ public sealed class LocalChatModel(double delayScale) : IChatModel
         }
 
         return new ChatTurn(answer, [], promptTokens + TextPieces.CountWords(answer));
+    }
+
+    private async Task<ChatTurn> ScriptedTurnAsync(ModelScriptRule rule, ChatRequest request, string userText, bool toolsAlreadyCalled,
+        int promptTokens, Func<string, CancellationToken, Task> onText, CancellationToken cancellationToken)
+    {
+        if (rule.ToolCalls.Count > 0 && !toolsAlreadyCalled)
+        {
+            // A tool the agent lacks is called all the same: the agent then fails the run naming it, as with a real model.
+            var excerpt = TextPieces.FirstWords(userText, ToolArgumentWords);
+            var calls = rule.ToolCalls
+                .Select(call => new ToolCallRequest($"call_{Guid.NewGuid():N}", call.Tool,
+                    call.Arguments?.DeepClone().AsObject()
+                    ?? ArgumentsFor(request.Tools.FirstOrDefault(tool => tool.Name == call.Tool)?.Parameters ?? [], excerpt)))
+                .ToList();
+            return new ChatTurn("", calls, promptTokens);
+        }
+
+        foreach (var piece in TextPieces.Split(rule.Reply))
+        {
+            await onText(piece, cancellationToken);
+            await Delay(PieceDelayMs, cancellationToken);
+        }
+
+        return new ChatTurn(rule.Reply, [], promptTokens + TextPieces.CountWords(rule.Reply));
     }
 
     private Task Delay(int milliseconds, CancellationToken cancellationToken) =>

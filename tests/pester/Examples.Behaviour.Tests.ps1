@@ -1,0 +1,283 @@
+# The runbooks in examples/ run the way a scheduler runs them: a fresh pwsh with -File, the URL and key in
+# environment variables, the module found by name on PSModulePath, against one local Compass server shared by the
+# cases here (examples/tests has each runbook's own test against its own server, as users would write it; these
+# cases cover the behaviours added since: failed runs as errors, checking without drafts, unchanged files).
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
+    Import-CompassTestModule
+    $examplesDirectory = Join-Path (Get-CompassTestRoot) 'examples'
+    $modulePath = Get-CompassTestModulePath
+
+    $server = Start-CompassTestServer
+    # The test's own view of the server, to check what the runbooks did.
+    $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
+    $research = Get-CompassDeployment -Context $context | Where-Object Name -EQ 'demo-research'
+    $lookup = Get-CompassDeployment -Context $context | Where-Object Name -EQ 'demo-lookup'
+
+    # Runs an example in a fresh pwsh; the child sees COMPASS_BASE_URL, COMPASS_API_KEY and the built module by name.
+    function Invoke-Example([string]$Name, [string[]]$Arguments, [string]$ApiKey = $server.ProjectKey) {
+        $saved = @{ COMPASS_BASE_URL = $env:COMPASS_BASE_URL; COMPASS_API_KEY = $env:COMPASS_API_KEY; PSModulePath = $env:PSModulePath; NO_COLOR = $env:NO_COLOR }
+        try {
+            $env:COMPASS_BASE_URL = $server.BaseUrl
+            $env:COMPASS_API_KEY = $ApiKey
+            $env:PSModulePath = (Split-Path (Split-Path $modulePath)) + [System.IO.Path]::PathSeparator + $env:PSModulePath
+            $env:NO_COLOR = '1'
+            $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+            $childArguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $examplesDirectory $Name)) + $Arguments
+            $output = if (Test-Path $pwshDll) { & ([Environment]::ProcessPath) $pwshDll @childArguments 2>&1 } else { & (Join-Path $PSHOME 'pwsh') @childArguments 2>&1 }
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String -Width 250) }
+        }
+        finally {
+            foreach ($name in $saved.Keys) {
+                if ($null -eq $saved[$name]) { Remove-Item "env:$name" -ErrorAction SilentlyContinue } else { Set-Item "env:$name" $saved[$name] }
+            }
+        }
+    }
+
+    function Get-RunIds([string]$DeploymentId) {
+        @(Get-CompassRun -Context $context -DeploymentId $DeploymentId | ForEach-Object Id)
+    }
+}
+
+AfterAll {
+    Stop-CompassTestServer $server
+}
+
+Describe 'examples/Invoke-NightlyBatch.ps1' {
+    It 'dispatches every row exactly once, reports each run and exits 0 when all complete' {
+        $csv = Join-Path $TestDrive 'topics.csv'
+        Set-Content $csv 'topic', 'tides', 'glaciers', 'volcanoes'
+        $report = Join-Path $TestDrive 'report.csv'
+        $before = Get-RunIds $research.Id
+
+        $result = Invoke-Example 'Invoke-NightlyBatch.ps1' @('-Path', $csv, '-DeploymentId', $research.Id, '-ThrottleLimit', '2', '-ReportPath', $report)
+
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -BeLike '*3 row(s), 3 completed, 0 failed*'
+        $rows = @(Import-Csv $report)
+        $rows.Count | Should -Be 3
+        $rows.Status | Should -Be @('completed', 'completed', 'completed')
+        $newRuns = @(Get-RunIds $research.Id | Where-Object { $_ -notin $before })
+        @($newRuns | Sort-Object) | Should -Be @($rows.RunId | Sort-Object)
+        $topics = @($newRuns | ForEach-Object { (Get-CompassRun -Context $context -Id $_).InputData.topic }) | Sort-Object
+        $topics | Should -Be @('glaciers', 'tides', 'volcanoes')
+    }
+
+    It 'names each failed run with the server''s reason and exits 1' {
+        $csv = Join-Path $TestDrive 'wrong-column.csv'
+        Set-Content $csv 'subject', 'tides', 'glaciers'
+
+        $result = Invoke-Example 'Invoke-NightlyBatch.ps1' @('-Path', $csv, '-DeploymentId', $research.Id)
+
+        $result.ExitCode | Should -Be 1 -Because $result.Output
+        $result.Output | Should -BeLike '*2 row(s), 0 completed, 2 failed*'
+        ([regex]::Matches($result.Output, "WARNING: Run '[0-9a-f-]{36}' failed: .*topic")).Count | Should -Be 2
+    }
+
+    It 'exits 2 and dispatches nothing when the deployment does not exist' {
+        $csv = Join-Path $TestDrive 'one.csv'
+        Set-Content $csv 'topic', 'tides'
+        $missing = [guid]::NewGuid().ToString()
+        $before = @(Get-CompassRun -Context $context).Count
+
+        $result = Invoke-Example 'Invoke-NightlyBatch.ps1' @('-Path', $csv, '-DeploymentId', $missing)
+
+        $result.ExitCode | Should -Be 2 -Because $result.Output
+        $result.Output | Should -BeLike "*could not start*$missing*"
+        @(Get-CompassRun -Context $context).Count | Should -Be $before
+    }
+}
+
+Describe 'examples/Get-FailedRunReport.ps1' {
+    BeforeAll {
+        # Two runs that fail: the deployment needs a 'topic'. Each is also a CompassPS.RunNotCompleted error.
+        $failedRuns = @(@{ subject = 'a' }, @{ subject = 'b' } | Start-CompassRun -Context $context -DeploymentId $research.Id -Wait `
+                -ErrorAction SilentlyContinue -ErrorVariable runErrors)
+        @($runErrors | Where-Object FullyQualifiedErrorId -Like 'CompassPS.RunNotCompleted,*').Count | Should -Be 2
+    }
+
+    It 'lists the period''s failed runs with their errors and, with -FailIfAny, exits 1' {
+        $failedRuns.Status | Should -Be @('failed', 'failed')
+        $csv = Join-Path $TestDrive 'failed.csv'
+
+        $result = Invoke-Example 'Get-FailedRunReport.ps1' @('-Since', '01:00:00', '-Path', $csv, '-FailIfAny')
+
+        $result.ExitCode | Should -Be 1 -Because $result.Output
+        $reported = @(Import-Csv $csv)
+        foreach ($run in $failedRuns) {
+            $line = $reported | Where-Object RunId -EQ $run.Id
+            $line.Deployment | Should -Be 'demo-research'
+            $line.Error | Should -BeLike '*topic*'
+            [DateTimeOffset]::Parse($line.CreatedAt) | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddHours(-1))
+        }
+    }
+
+    It 'exits 0 and reports none for a deployment without failures' {
+        $result = Invoke-Example 'Get-FailedRunReport.ps1' @('-DeploymentId', $lookup.Id, '-FailIfAny')
+
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -BeLike '*0 run(s) failed since*'
+    }
+
+    It 'exits 1 with the reason when the key is refused' {
+        $result = Invoke-Example 'Get-FailedRunReport.ps1' @() -ApiKey 'cmp_not_a_key'
+
+        $result.ExitCode | Should -Be 1
+        $result.Output | Should -BeLike '*could not be made*401*'
+        $result.Output | Should -Not -BeLike '*cmp_not_a_key*'
+    }
+}
+
+Describe 'examples/Publish-CompassWorkflowFolder.ps1' {
+    BeforeAll {
+        $definition = @'
+name: Note lookup
+type: workflow
+description: Returns reference notes for a query.
+nodes:
+  - id: input
+    type: component
+    component_type: input
+    name: Input
+    config:
+      type: object
+      schema:
+        query: { type: string, required: true }
+  - id: notes
+    type: component
+    component_type: prompt
+    name: Notes
+    config:
+      template: "Notes for '{{query}}'."
+    inputs:
+      query: { kind: ref, source: input, path: $.query }
+  - id: output
+    type: component
+    component_type: output
+    name: Output
+    config:
+      mode: single
+    inputs:
+      value: { kind: ref, source: notes, path: $ }
+'@
+        $suffix = [guid]::NewGuid().ToString('n').Substring(0, 8)
+        $goodName = "note-lookup-$suffix"
+        $badName = "broken-lookup-$suffix"
+    }
+
+    It 'publishes nothing and exits 1 when one definition is invalid, naming the file and the error' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'mixed')
+        Set-Content (Join-Path $folder "$goodName.yaml") $definition
+        Set-Content (Join-Path $folder "$badName.yaml") ($definition -replace 'source: notes', 'source: nowhere')
+
+        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+
+        $result.ExitCode | Should -Be 1 -Because $result.Output
+        $result.Output | Should -BeLike "*WARNING: $badName.yaml is invalid: *nowhere*"
+        $result.Output | Should -BeLike '*1 of 2 definition(s) invalid; nothing was published.*'
+        foreach ($name in $goodName, $badName) {
+            Get-CompassWorkflow -Context $context -Name $name | Should -BeNullOrEmpty -Because "checking $name must create nothing"
+        }
+    }
+
+    It '-ValidateOnly checks new and existing files, exits 0 and leaves the server as it was' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'check-only')
+        $existingName = "existing-lookup-$suffix"
+        $existing = New-CompassWorkflow -Context $context -Name $existingName -Definition $definition
+        Set-Content (Join-Path $folder "$existingName.yaml") ($definition -replace 'Notes for', 'Changed notes for')
+        Set-Content (Join-Path $folder "new-lookup-$suffix.yaml") $definition
+        $before = @(Get-CompassWorkflow -Context $context).Count
+
+        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName, '-ValidateOnly')
+
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -BeLike '*All 2 definition(s) are valid.*'
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+        Get-CompassWorkflow -Context $context -Name "new-lookup-$suffix" | Should -BeNullOrEmpty
+        $after = Get-CompassWorkflow -Context $context -Id $existing.Id
+        $after.Definition | Should -Be $existing.Definition
+        $after.LatestVersion | Should -BeNullOrEmpty
+    }
+
+    It 'publishes every definition and exits 0 when all are valid; an unchanged file makes no new version, a changed one does' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'valid')
+        Set-Content (Join-Path $folder "$goodName.yaml") $definition
+
+        $first = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $first.ExitCode | Should -Be 0 -Because $first.Output
+        $first.Output | Should -BeLike '*Published 1 workflow(s); 0 unchanged.*'
+        $workflow = Get-CompassWorkflow -Context $context -Name $goodName
+        $workflow.LatestVersion | Should -Be 1
+        (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 1
+
+        $second = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $second.ExitCode | Should -Be 0 -Because $second.Output
+        $second.Output | Should -BeLike '*Published 0 workflow(s); 1 unchanged.*'
+        @(Get-CompassWorkflowVersion -Context $context -WorkflowId $workflow.Id).Count | Should -Be 1
+
+        Set-Content (Join-Path $folder "$goodName.yaml") ($definition -replace 'Notes for', 'More notes for')
+        $third = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
+        $third.ExitCode | Should -Be 0 -Because $third.Output
+        (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 2
+    }
+}
+
+Describe 'examples/workflows: the sample definitions' {
+    BeforeDiscovery {
+        $samples = @(Get-ChildItem (Join-Path $PSScriptRoot '../../examples/workflows') -File |
+                Where-Object Extension -In '.yaml', '.yml', '.json' | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } })
+    }
+
+    It '<Name> is valid on the local server, checked without creating anything' -ForEach $samples {
+        $before = @(Get-CompassWorkflow -Context $context).Count
+        $result = Test-CompassWorkflow -Context $context -Path $Path
+        $result.Valid | Should -BeTrue -Because ($result.Errors | Out-String)
+        $result.Warnings | Should -HaveCount 0 -Because ($result.Warnings | Out-String)
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+    }
+
+    It '<Name> runs to completion with the input its header shows' -ForEach $samples {
+        $inputLine = @(Get-Content $Path | Where-Object { $_ -like '# input: *' })
+        $inputLine | Should -HaveCount 1 -Because 'each sample shows an input to try it with'
+        $workflow = New-CompassWorkflow -Context $context -Path $Path -Name "sample-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        try {
+            $run = Start-CompassRun -Context $context -WorkflowId $workflow.Id -InputData ($inputLine[0].Substring('# input: '.Length)) -Wait
+            $run.Status | Should -Be 'completed' -Because "$($run.Error)"
+            $run.Output | Should -Not -BeNullOrEmpty
+        }
+        finally {
+            Remove-CompassWorkflow -Context $context -WorkflowId $workflow.Id -Confirm:$false
+        }
+    }
+}
+
+Describe 'examples: each command line in the scripts'' help runs as written, the way a scheduler runs it' {
+    BeforeDiscovery {
+        # "pwsh ... -File ./Script.ps1 <arguments>" lines of every script's .EXAMPLE: under -File each argument is text,
+        # so an example that needs PowerShell to evaluate it (e.g. -Since (New-TimeSpan -Days 7)) fails here.
+        $commandLines = @(foreach ($script in Get-ChildItem (Join-Path $PSScriptRoot '../../examples') -Filter '*.ps1' | Where-Object Name -NE 'demo.ps1') {
+                foreach ($example in @((Get-Help $script.FullName -Full).examples.example)) {
+                    foreach ($line in "$($example.code)" -split '\r?\n') {
+                        if ($line -match '^\s*pwsh\b.*?-File\s+\./(?<script>\S+\.ps1)(?<arguments>.*)$') {
+                            @{ Script = $Matches.script; Arguments = $Matches.arguments.Trim(); Line = $line.Trim() }
+                        }
+                    }
+                }
+            })
+    }
+
+    It '<Line>' -ForEach $commandLines {
+        # A working folder with what the examples name: a topics.csv and a ./workflows folder of definitions.
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))) -Force
+        Set-Content (Join-Path $folder 'topics.csv') 'topic', 'tides'
+        Copy-Item (Join-Path $examplesDirectory 'workflows') (Join-Path $folder 'workflows') -Recurse
+        $arguments = @($Arguments -split '\s+' | Where-Object { $_ })
+        Push-Location $folder
+        try { $result = Invoke-Example $Script $arguments }
+        finally { Pop-Location }
+
+        $result.ExitCode | Should -BeIn @(0, 1) -Because "the example must run (exit code 2 or a binding error means it cannot): $($result.Output)"
+        $result.Output | Should -Not -Match 'Cannot (convert|process argument transformation|bind)'
+    }
+}
