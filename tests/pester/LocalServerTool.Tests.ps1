@@ -1,7 +1,8 @@
 # The local server as users get it: the CompassPS.LocalServer tool package (build.ps1 Package writes it to
 # out/packages) installed with 'dotnet tool install' into a scratch tool path, found on PATH by a fresh pwsh, started
 # with Start-CompassLocalServer -Connect -ModelScript, answering as the script says, and stopped without a trace.
-# The module is imported by path here; a test of the module's own package can reuse these steps.
+# The module comes from its own package too (CompassPS.<version>.nupkg), installed by name with Install-PSResource
+# into a scratch user scope and imported by name: both packages as a user without a clone of this repository has them.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
@@ -32,6 +33,16 @@ BeforeAll {
     }
     finally { $env:NUGET_PACKAGES = $savedCache }
     $exe = Join-Path $tools $(if ($IsWindows) { 'compass-local.exe' } else { 'compass-local' })
+
+    # The module, by name from a folder repository into a scratch home (PSResourceGet's CurrentUser scope and
+    # repository list live under it on Linux; both folders must exist, as .NET ignores a missing XDG_DATA_HOME).
+    $userHome = Join-Path $TestDrive 'home'
+    $userScope = @{ HOME = $userHome; XDG_DATA_HOME = (Join-Path $userHome '.local/share') }
+    New-Item -ItemType Directory -Force $userScope.XDG_DATA_HOME | Out-Null
+    $repository = New-Item -ItemType Directory (Join-Path $TestDrive 'repository')
+    Copy-Item (Join-Path $packages "CompassPS.$version.nupkg") $repository
+    $moduleInstall = Invoke-ChildPwsh -Environment $userScope -Arguments '-Command',
+        "Register-PSResourceRepository -Name CompassPSTest -Uri '$repository' -Trusted; Install-PSResource -Name CompassPS -Repository CompassPSTest -Scope CurrentUser -TrustRepository -ErrorAction Stop"
 }
 
 Describe 'The CompassPS.LocalServer tool package' {
@@ -45,7 +56,7 @@ Describe 'The CompassPS.LocalServer tool package' {
         }
     }
 
-    It 'in a fresh pwsh with the tool path on PATH: Start-CompassLocalServer -Connect -ModelScript answers by the script, and Stop leaves no process' {
+    It 'in a fresh pwsh with the tool path on PATH and the module installed by name: Start-CompassLocalServer -Connect -ModelScript answers by the script, and Stop leaves no process' {
         Set-Content (Join-Path $TestDrive 'rules.yaml') @'
 - name: refund
   match: '(?i)\brefund\b'
@@ -55,13 +66,13 @@ Describe 'The CompassPS.LocalServer tool package' {
         Set-Content $probe @"
 `$ErrorActionPreference = 'Stop'
 Set-Location '$TestDrive'
-Import-Module '$(Get-CompassTestModulePath)'
+Import-Module CompassPS
 `$server = Start-CompassLocalServer -Connect -ModelScript rules.yaml -DelayScale 0
 `$scripted = Start-CompassRun -DeploymentId 33333333-3333-4333-8333-333333333333 -InputData @{ topic = 'a refund' } -Wait
 `$unscripted = Start-CompassRun -DeploymentId 33333333-3333-4333-8333-333333333333 -InputData @{ topic = 'tides' } -Wait
 `$server | Stop-CompassLocalServer
 [pscustomobject]@{
-    Path = `$server.Path; ProcessId = `$server.ProcessId; Status = `$server.Status; Left = @(Get-CompassLocalServer).Count
+    Module = (Get-Module CompassPS).ModuleBase; Path = `$server.Path; ProcessId = `$server.ProcessId; Status = `$server.Status; Left = @(Get-CompassLocalServer).Count
     Scripted = `$scripted.Output; Unscripted = `$unscripted.Output
 } | ConvertTo-Json -Compress
 "@
@@ -70,10 +81,12 @@ Import-Module '$(Get-CompassTestModulePath)'
         $buildServer = if ($env:COMPASSPS_SERVER_DLL) { Split-Path $env:COMPASSPS_SERVER_DLL } else { '' }
         $path = (@($tools) + @($env:PATH -split $separator | Where-Object { $_ -and $_ -ne $buildServer })) -join $separator
 
-        $result = Invoke-ChildPwsh -Arguments '-File', $probe -Environment @{ PATH = $path }
+        $moduleInstall.ExitCode | Should -Be 0 -Because ($moduleInstall.Output + $moduleInstall.Errors)
+        $result = Invoke-ChildPwsh -Arguments '-File', $probe -Environment ($userScope + @{ PATH = $path })
 
         $result.ExitCode | Should -Be 0 -Because ($result.Output + $result.Errors)
         $report = ($result.Output -split "`n" | Where-Object { $_.StartsWith('{') } | Select-Object -Last 1) | ConvertFrom-Json
+        $report.Module | Should -BeLike "$userHome*" -Because 'the module is the one installed by name from its package'
         $report.Path | Should -BeLike "$tools*"
         $report.Scripted | Should -Be 'Refund approved for order 42.'
         $report.Unscripted | Should -BeLike 'You asked:*tides*'
