@@ -63,7 +63,7 @@ Describe 'Publish-CompassWorkflowFolder.ps1' {
 
         $first = Invoke-Runbook -Path $runbook -Server $server -ArgumentList '-Path', $folder.FullName
         $first.ExitCode | Should -Be 0 -Because $first.Output
-        $first.Output | Should -BeLike '*Published 1 workflow(s).*'
+        $first.Output | Should -BeLike '*Published 1 workflow(s)*'
         $workflow = Get-CompassWorkflow -Context $context -Name 'note-lookup'
         $workflow.LatestVersion | Should -Be 1
         (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 1

@@ -68,6 +68,9 @@ BeforeDiscovery {
         'New-CompassGateway'         = @{ Args = @{ WhatIf = $true }; Accepts = @{}; Other = '*' }
         'New-CompassWorkflow'        = @{ Args = @{ WhatIf = $true }; Accepts = @{}; Other = '*' }
         'Disconnect-Compass'         = @{ Args = @{}; Accepts = @{ Context = '-' }; Other = '*' }
+        # Takes only the CompassPS.LocalServer objects Start-CompassLocalServer wrote (LocalServer.Tests.ps1): any
+        # other object is refused by the binder, and no process is stopped.
+        'Stop-CompassLocalServer'    = @{ Args = @{ WhatIf = $true }; Accepts = @{}; Other = '*' }
     }
     $script:Kinds = 'Run', 'Workflow', 'Deployment', 'Conversation', 'Approval', 'Connection', 'ConnectionHealth', 'RunEvent',
         'RunExecution', 'RunStep', 'RunSummary', 'WorkflowVersion', 'WorkflowValidation', 'ValidationIssue', 'MessageReply', 'Context'

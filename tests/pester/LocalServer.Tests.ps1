@@ -51,7 +51,7 @@ Describe 'Start-CompassLocalServer' {
         $server = Start-CompassLocalServer -Path $serverDll -Fault503Rate 1 -FaultRetryAfterSec 0
         try {
             $server.Arguments -join ' ' | Should -BeLike '*--fault-503-rate 1 --fault-retry-after 0*'
-            $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey $server.ProjectKey -MaxRetries 0 -PassThru
+            $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey $server.ProjectKey -MaxRetries 0 -PassThru -SkipCheck
             { Get-CompassDeployment -Context $context -ErrorAction Stop } | Should -Throw -ErrorId 'CompassPS.ServerError*'
         }
         finally { $server | Stop-CompassLocalServer }

@@ -406,8 +406,8 @@ namespace CompassPS.Client
                 var prefix = operation + ": ";
                 reason = message.StartsWith(prefix, StringComparison.Ordinal) ? message.Substring(prefix.Length) : message;
             }
-            // A server that echoes the key into its message must not put it into a warning.
-            retries.Retrying(new RetryNotice(operation, ResponseDecoding.Redact(reason, Options.ApiKey) ?? "", attempt, maxAttempts, delay, isReconnect));
+            // _log is a MaskingLog: the key a server echoes into its message is masked there, as in every line.
+            retries.Retrying(new RetryNotice(operation, reason, attempt, maxAttempts, delay, isReconnect));
         }
 
         private static bool IsSuccess(HttpResponseMessage response) => (int)response.StatusCode >= 200 && (int)response.StatusCode < 300;

@@ -75,8 +75,9 @@ namespace CompassPS.Client
     /// <summary>
     /// The log a <see cref="CompassClient"/> writes to: every line passes <see cref="SecretMask"/> first, because
     /// lines quote what the server chose (reason phrases, request ids, next-page links in URLs, error messages).
+    /// Retry notices pass through the same mask to an inner log that wants them.
     /// </summary>
-    internal sealed class MaskingLog : ICompassLog
+    internal sealed class MaskingLog : ICompassLog, ICompassRetryLog
     {
         private readonly ICompassLog _inner;
         private readonly string _secret;
@@ -92,5 +93,12 @@ namespace CompassPS.Client
         public void Verbose(string message) => _inner.Verbose(SecretMask.Apply(message, _secret)!);
         public void Debug(string message) => _inner.Debug(SecretMask.Apply(message, _secret)!);
         public void Warning(string message) => _inner.Warning(SecretMask.Apply(message, _secret)!);
+
+        public void Retrying(RetryNotice notice)
+        {
+            if (!(_inner is ICompassRetryLog retries)) return;
+            retries.Retrying(new RetryNotice(SecretMask.Apply(notice.Operation, _secret)!, SecretMask.Apply(notice.Reason, _secret)!,
+                notice.Attempt, notice.MaxAttempts, notice.Delay, notice.IsReconnect));
+        }
     }
 }

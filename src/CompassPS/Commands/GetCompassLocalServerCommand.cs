@@ -8,7 +8,9 @@ namespace CompassPS.Commands
     [OutputType(typeof(CompassLocalServer))]
     public sealed class GetCompassLocalServerCommand : CompassCmdletBase
     {
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        // Not bound from the pipeline: any object with a ProcessId property (a Get-Process row, say) would filter by it,
+        // and objects bind by what they are (about_CompassPS, "Piping objects between cmdlets").
+        [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public int[]? ProcessId { get; set; }
 
