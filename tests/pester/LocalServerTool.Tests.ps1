@@ -34,11 +34,9 @@ BeforeAll {
     finally { $env:NUGET_PACKAGES = $savedCache }
     $exe = Join-Path $tools $(if ($IsWindows) { 'compass-local.exe' } else { 'compass-local' })
 
-    # The module, by name from a folder repository into a scratch home (PSResourceGet's CurrentUser scope and
-    # repository list live under it on Linux; both folders must exist, as .NET ignores a missing XDG_DATA_HOME).
+    # The module, by name from a folder repository into a scratch home (New-CompassTestUserScope).
     $userHome = Join-Path $TestDrive 'home'
-    $userScope = @{ HOME = $userHome; XDG_DATA_HOME = (Join-Path $userHome '.local/share') }
-    New-Item -ItemType Directory -Force $userScope.XDG_DATA_HOME | Out-Null
+    $userScope = New-CompassTestUserScope $userHome
     $repository = New-Item -ItemType Directory (Join-Path $TestDrive 'repository')
     Copy-Item (Join-Path $packages "CompassPS.$version.nupkg") $repository
     $moduleInstall = Invoke-ChildPwsh -Environment $userScope -Arguments '-Command',

@@ -12,16 +12,9 @@ BeforeAll {
     $script:Scratch = Join-Path ([System.IO.Path]::GetTempPath()) "compassps-install-$([guid]::NewGuid().ToString('n'))"
     New-Item -ItemType Directory -Force $Scratch | Out-Null
     $script:Server = Start-CompassTestServer -ArgumentList @('--delay-scale', '0.2')
-    # Register-PSResourceRepository and the CurrentUser scope keep their state under the user's home on Linux
-    # (PSResourceGet installs into ~/.local/share/powershell/Modules, pwsh reads XDG_DATA_HOME/powershell/Modules):
-    # a scratch home keeps the user's own repositories and modules out of the test and the test out of them.
-    # Both folders are created: .NET ignores an XDG_DATA_HOME that names no folder.
-    function New-ScratchUserScope([string]$Folder) {
-        $data = Join-Path $Folder '.local/share'
-        New-Item -ItemType Directory -Force $data | Out-Null
-        @{ HOME = $Folder; XDG_DATA_HOME = $data }
-    }
-    $script:UserScope = New-ScratchUserScope (Join-Path $Scratch 'user')
+    # A scratch home for the child processes (New-CompassTestUserScope): PSResourceGet's repositories and CurrentUser
+    # scope, and NuGet's config, live there instead of the user's.
+    $script:UserScope = New-CompassTestUserScope (Join-Path $Scratch 'user')
 
     # In a fresh pwsh: import CompassPS by name only, and run a run against the local server.
     $script:RunByName = @'
@@ -74,7 +67,7 @@ Describe 'build.ps1 Package' {
         New-Item -ItemType Directory -Force $publishRepo | Out-Null
         $script = "Register-PSResourceRepository -Name CompassPSPublishTest -Uri '$publishRepo' -Trusted; " +
             "Publish-PSResource -Path '$(Split-Path (Get-CompassTestModulePath))' -Repository CompassPSPublishTest -ErrorAction Stop; 'published'"
-        $result = Invoke-ChildPwsh -Arguments @('-Command', $script) -Environment (New-ScratchUserScope (Join-Path $Scratch 'publisher'))
+        $result = Invoke-ChildPwsh -Arguments @('-Command', $script) -Environment (New-CompassTestUserScope (Join-Path $Scratch 'publisher'))
         $result.ExitCode | Should -Be 0 -Because ($result.Output + $result.Errors)
         Join-Path $publishRepo "CompassPS.$Version.nupkg" | Should -Exist
     }

@@ -94,6 +94,17 @@ function Invoke-ChildPwsh {
     }
 }
 
+# Environment variables that give a child pwsh a home of its own, for PSResourceGet (its repository list and the
+# CurrentUser scope, ~/.local/share on Linux) and NuGet (its config, ~/.config): the user's own stay out of the test
+# and the test out of them. Every folder is created: .NET answers an XDG folder or ~/.config that does not exist with
+# an empty path, and PSResourceGet and NuGet would then write into the current directory.
+function New-CompassTestUserScope {
+    param([Parameter(Mandatory)][string]$Folder)
+    $scope = @{ HOME = $Folder; XDG_DATA_HOME = (Join-Path $Folder '.local/share'); XDG_CONFIG_HOME = (Join-Path $Folder '.config') }
+    New-Item -ItemType Directory -Force $scope.XDG_DATA_HOME, $scope.XDG_CONFIG_HOME | Out-Null
+    $scope
+}
+
 # Established TCP connections whose remote end is this port (Linux /proc; loopback only). Counts client sockets.
 function Get-OpenConnectionCount {
     param([Parameter(Mandatory)][int]$Port)
@@ -230,4 +241,4 @@ nodes:
 
 Export-ModuleMember -Function Get-CompassTestRoot, Get-CompassTestModulePath, Import-CompassTestModule, Start-CompassTestServer,
     Stop-CompassTestServer, ConvertTo-TestSecureString, Get-ChildPwshCommand, Invoke-ChildPwsh, Get-OpenConnectionCount, Wait-Until,
-    Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition
+    Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition, New-CompassTestUserScope
