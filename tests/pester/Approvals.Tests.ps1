@@ -15,22 +15,7 @@ BeforeAll {
     function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.ProjectKey $Method $Path $Body }
 
     # Input topic -> an agent whose lookup tool calls each need a person's approval -> output.
-    $gatedDefinition = New-CompassTestDefinition gated-research -OutputNodeId agent -Nodes @'
-  - id: agent
-    type: agent
-    name: Gated researcher
-    model:
-      connection_id: 11111111-1111-4111-8111-111111111111
-      model: compass-local-1
-    system_prompt: Look the topic up before you answer.
-    tools_require_approval: true
-    tools:
-      - source: "workflow:44444444-4444-4444-8444-444444444444"
-        name: lookup
-        description: Looks up reference notes for a query.
-    inputs:
-      input: { kind: ref, source: input, path: $.topic }
-'@
+    $gatedDefinition = New-CompassTestGatedDefinition gated-research
     $gated = Invoke-Api Post '/v1/workflows/' @{ name = 'gated-research'; type = 'workflow'; definition = $gatedDefinition }
 
     # Dispatches runs of the gated workflow and returns them once each waits for its approval.

@@ -123,22 +123,7 @@ nodes:
     $run = Get-CompassRun -Id $reply.RunId
 
     # A run that asks a person's approval, approved at once so that it ends (Watch- and Wait-CompassRun then return).
-    $gated = Invoke-Api Post '/v1/workflows/' @{ name = 'binding-gated'; type = 'workflow'; definition = (New-CompassTestDefinition binding-gated -OutputNodeId agent -Nodes @'
-  - id: agent
-    type: agent
-    name: Gated researcher
-    model:
-      connection_id: 11111111-1111-4111-8111-111111111111
-      model: compass-local-1
-    system_prompt: Look the topic up before you answer.
-    tools_require_approval: true
-    tools:
-      - source: "workflow:44444444-4444-4444-8444-444444444444"
-        name: lookup
-        description: Looks up reference notes for a query.
-    inputs:
-      input: { kind: ref, source: input, path: $.topic }
-'@) }
+    $gated = Invoke-Api Post '/v1/workflows/' @{ name = 'binding-gated'; type = 'workflow'; definition = (New-CompassTestGatedDefinition binding-gated) }
     $gatedRun = Start-CompassRun -WorkflowId $gated.id -InputData @{ topic = 'tides' }
     if (-not (Wait-Until { @(Get-CompassApproval -RunId $gatedRun.Id).Count -gt 0 } -TimeoutSec 30)) { throw "The gated run asked for no approval." }
     $approval = Get-CompassApproval -RunId $gatedRun.Id | Select-Object -First 1

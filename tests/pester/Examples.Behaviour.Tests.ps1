@@ -1,7 +1,8 @@
 # The runbooks in examples/ run the way a scheduler runs them: a fresh pwsh with -File, the URL and key in
 # environment variables, the module found by name on PSModulePath, against one local Compass server shared by the
 # cases here (examples/tests has each runbook's own test against its own server, as users would write it; these
-# cases cover the behaviours added since: failed runs as errors, checking without drafts, unchanged files).
+# cases cover what those do not: a failed row's reason, checking without drafts, the sample definitions and the
+# command lines in the scripts' help).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
@@ -13,7 +14,6 @@ BeforeAll {
     # The test's own view of the server, to check what the runbooks did.
     $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
     $research = Get-CompassDeployment -Context $context | Where-Object Name -EQ 'demo-research'
-    $lookup = Get-CompassDeployment -Context $context | Where-Object Name -EQ 'demo-lookup'
 
     # Runs an example in a fresh pwsh; the child sees COMPASS_BASE_URL, COMPASS_API_KEY and the built module by name.
     function Invoke-Example([string]$Name, [string[]]$Arguments, [string]$ApiKey = $server.ProjectKey) {
@@ -34,10 +34,6 @@ BeforeAll {
             }
         }
     }
-
-    function Get-RunIds([string]$DeploymentId) {
-        @(Get-CompassRun -Context $context -DeploymentId $DeploymentId | ForEach-Object Id)
-    }
 }
 
 AfterAll {
@@ -45,25 +41,6 @@ AfterAll {
 }
 
 Describe 'examples/Invoke-NightlyBatch.ps1' {
-    It 'dispatches every row exactly once, reports each run and exits 0 when all complete' {
-        $csv = Join-Path $TestDrive 'topics.csv'
-        Set-Content $csv 'topic', 'tides', 'glaciers', 'volcanoes'
-        $report = Join-Path $TestDrive 'report.csv'
-        $before = Get-RunIds $research.Id
-
-        $result = Invoke-Example 'Invoke-NightlyBatch.ps1' @('-Path', $csv, '-DeploymentId', $research.Id, '-ThrottleLimit', '2', '-ReportPath', $report)
-
-        $result.ExitCode | Should -Be 0 -Because $result.Output
-        $result.Output | Should -BeLike '*3 row(s), 3 completed, 0 failed*'
-        $rows = @(Import-Csv $report)
-        $rows.Count | Should -Be 3
-        $rows.Status | Should -Be @('completed', 'completed', 'completed')
-        $newRuns = @(Get-RunIds $research.Id | Where-Object { $_ -notin $before })
-        @($newRuns | Sort-Object) | Should -Be @($rows.RunId | Sort-Object)
-        $topics = @($newRuns | ForEach-Object { (Get-CompassRun -Context $context -Id $_).InputData.topic }) | Sort-Object
-        $topics | Should -Be @('glaciers', 'tides', 'volcanoes')
-    }
-
     It 'names each failed run with the server''s reason and exits 1' {
         $csv = Join-Path $TestDrive 'wrong-column.csv'
         Set-Content $csv 'subject', 'tides', 'glaciers'
@@ -75,58 +52,6 @@ Describe 'examples/Invoke-NightlyBatch.ps1' {
         ([regex]::Matches($result.Output, "WARNING: Run '[0-9a-f-]{36}' failed: .*topic")).Count | Should -Be 2
     }
 
-    It 'exits 2 and dispatches nothing when the deployment does not exist' {
-        $csv = Join-Path $TestDrive 'one.csv'
-        Set-Content $csv 'topic', 'tides'
-        $missing = [guid]::NewGuid().ToString()
-        $before = @(Get-CompassRun -Context $context).Count
-
-        $result = Invoke-Example 'Invoke-NightlyBatch.ps1' @('-Path', $csv, '-DeploymentId', $missing)
-
-        $result.ExitCode | Should -Be 2 -Because $result.Output
-        $result.Output | Should -BeLike "*could not start*$missing*"
-        @(Get-CompassRun -Context $context).Count | Should -Be $before
-    }
-}
-
-Describe 'examples/Get-FailedRunReport.ps1' {
-    BeforeAll {
-        # Two runs that fail: the deployment needs a 'topic'. Each is also a CompassPS.RunNotCompleted error.
-        $failedRuns = @(@{ subject = 'a' }, @{ subject = 'b' } | Start-CompassRun -Context $context -DeploymentId $research.Id -Wait `
-                -ErrorAction SilentlyContinue -ErrorVariable runErrors)
-        @($runErrors | Where-Object FullyQualifiedErrorId -Like 'CompassPS.RunNotCompleted,*').Count | Should -Be 2
-    }
-
-    It 'lists the period''s failed runs with their errors and, with -FailIfAny, exits 1' {
-        $failedRuns.Status | Should -Be @('failed', 'failed')
-        $csv = Join-Path $TestDrive 'failed.csv'
-
-        $result = Invoke-Example 'Get-FailedRunReport.ps1' @('-Since', '01:00:00', '-Path', $csv, '-FailIfAny')
-
-        $result.ExitCode | Should -Be 1 -Because $result.Output
-        $reported = @(Import-Csv $csv)
-        foreach ($run in $failedRuns) {
-            $line = $reported | Where-Object RunId -EQ $run.Id
-            $line.Deployment | Should -Be 'demo-research'
-            $line.Error | Should -BeLike '*topic*'
-            [DateTimeOffset]::Parse($line.CreatedAt) | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddHours(-1))
-        }
-    }
-
-    It 'exits 0 and reports none for a deployment without failures' {
-        $result = Invoke-Example 'Get-FailedRunReport.ps1' @('-DeploymentId', $lookup.Id, '-FailIfAny')
-
-        $result.ExitCode | Should -Be 0 -Because $result.Output
-        $result.Output | Should -BeLike '*0 run(s) failed since*'
-    }
-
-    It 'exits 1 with the reason when the key is refused' {
-        $result = Invoke-Example 'Get-FailedRunReport.ps1' @() -ApiKey 'cmp_not_a_key'
-
-        $result.ExitCode | Should -Be 1
-        $result.Output | Should -BeLike '*could not be made*401*'
-        $result.Output | Should -Not -BeLike '*cmp_not_a_key*'
-    }
 }
 
 Describe 'examples/Publish-CompassWorkflowFolder.ps1' {
@@ -166,21 +91,6 @@ nodes:
         $badName = "broken-lookup-$suffix"
     }
 
-    It 'publishes nothing and exits 1 when one definition is invalid, naming the file and the error' {
-        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'mixed')
-        Set-Content (Join-Path $folder "$goodName.yaml") $definition
-        Set-Content (Join-Path $folder "$badName.yaml") ($definition -replace 'source: notes', 'source: nowhere')
-
-        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
-
-        $result.ExitCode | Should -Be 1 -Because $result.Output
-        $result.Output | Should -BeLike "*WARNING: $badName.yaml is invalid: *nowhere*"
-        $result.Output | Should -BeLike '*1 of 2 definition(s) invalid; nothing was published.*'
-        foreach ($name in $goodName, $badName) {
-            Get-CompassWorkflow -Context $context -Name $name | Should -BeNullOrEmpty -Because "checking $name must create nothing"
-        }
-    }
-
     It '-ValidateOnly checks new and existing files, exits 0 and leaves the server as it was' {
         $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'check-only')
         $existingName = "existing-lookup-$suffix"
@@ -200,27 +110,6 @@ nodes:
         $after.LatestVersion | Should -BeNullOrEmpty
     }
 
-    It 'publishes every definition and exits 0 when all are valid; an unchanged file makes no new version, a changed one does' {
-        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'valid')
-        Set-Content (Join-Path $folder "$goodName.yaml") $definition
-
-        $first = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
-        $first.ExitCode | Should -Be 0 -Because $first.Output
-        $first.Output | Should -BeLike '*Published 1 workflow(s); 0 unchanged.*'
-        $workflow = Get-CompassWorkflow -Context $context -Name $goodName
-        $workflow.LatestVersion | Should -Be 1
-        (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 1
-
-        $second = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
-        $second.ExitCode | Should -Be 0 -Because $second.Output
-        $second.Output | Should -BeLike '*Published 0 workflow(s); 1 unchanged.*'
-        @(Get-CompassWorkflowVersion -Context $context -WorkflowId $workflow.Id).Count | Should -Be 1
-
-        Set-Content (Join-Path $folder "$goodName.yaml") ($definition -replace 'Notes for', 'More notes for')
-        $third = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName)
-        $third.ExitCode | Should -Be 0 -Because $third.Output
-        (Get-CompassDeployment -Context $context -Id $workflow.DeploymentId).LiveVersion | Should -Be 2
-    }
 }
 
 Describe 'examples/workflows: the sample definitions' {

@@ -14,22 +14,7 @@ BeforeAll {
     $failing = @{ subject = 'no topic' }
     function Invoke-Api([string]$Method, [string]$Path, $Body) { Invoke-CompassTestApi $server $server.ProjectKey $Method $Path $Body }
     # A workflow whose tool call waits for a person's approval: its run waits until it is cancelled.
-    $gated = Invoke-Api Post '/v1/workflows/' @{ name = 'feedback-gated'; type = 'workflow'; definition = (New-CompassTestDefinition feedback-gated -OutputNodeId agent -Nodes @'
-  - id: agent
-    type: agent
-    name: Gated researcher
-    model:
-      connection_id: 11111111-1111-4111-8111-111111111111
-      model: compass-local-1
-    system_prompt: Look the topic up before you answer.
-    tools_require_approval: true
-    tools:
-      - source: "workflow:44444444-4444-4444-8444-444444444444"
-        name: lookup
-        description: Looks up reference notes for a query.
-    inputs:
-      input: { kind: ref, source: input, path: $.topic }
-'@) }
+    $gated = Invoke-Api Post '/v1/workflows/' @{ name = 'feedback-gated'; type = 'workflow'; definition = (New-CompassTestGatedDefinition feedback-gated) }
 
     # Runs a script in a new runspace of this process (the module is loaded already) and returns its streams: the
     # progress records a cmdlet writes can only be read this way.

@@ -94,6 +94,28 @@ function Invoke-ChildPwsh {
     }
 }
 
+# Input topic -> an agent whose lookup tool calls each wait for a person's approval -> output. Its runs wait in
+# awaiting_approval until an approval is decided or the run is cancelled.
+function New-CompassTestGatedDefinition {
+    param([Parameter(Mandatory)][string]$Name)
+    New-CompassTestDefinition $Name -OutputNodeId agent -Nodes @'
+  - id: agent
+    type: agent
+    name: Gated researcher
+    model:
+      connection_id: 11111111-1111-4111-8111-111111111111
+      model: compass-local-1
+    system_prompt: Look the topic up before you answer.
+    tools_require_approval: true
+    tools:
+      - source: "workflow:44444444-4444-4444-8444-444444444444"
+        name: lookup
+        description: Looks up reference notes for a query.
+    inputs:
+      input: { kind: ref, source: input, path: $.topic }
+'@
+}
+
 # Environment variables that give a child pwsh a home of its own, for PSResourceGet (its repository list and the
 # CurrentUser scope, ~/.local/share on Linux) and NuGet (its config, ~/.config): the user's own stay out of the test
 # and the test out of them. Every folder is created: .NET answers an XDG folder or ~/.config that does not exist with
@@ -241,4 +263,5 @@ nodes:
 
 Export-ModuleMember -Function Get-CompassTestRoot, Get-CompassTestModulePath, Import-CompassTestModule, Start-CompassTestServer,
     Stop-CompassTestServer, ConvertTo-TestSecureString, Get-ChildPwshCommand, Invoke-ChildPwsh, Get-OpenConnectionCount, Wait-Until,
-    Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition, New-CompassTestUserScope
+    Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition, New-CompassTestUserScope,
+    New-CompassTestGatedDefinition
