@@ -53,8 +53,26 @@ Describe 'Publish-CompassWorkflowFolder.ps1' {
         $result.Output | Should -BeLike '*WARNING: broken-lookup.yaml is invalid: *nowhere*'
         $result.Output | Should -BeLike '*1 of 2 definition(s) invalid; nothing was published.*'
         foreach ($name in 'note-lookup', 'broken-lookup') {
-            (Get-CompassWorkflow -Context $context -Name $name).LatestVersion | Should -BeNullOrEmpty -Because "$name must not have been published"
+            Get-CompassWorkflow -Context $context -Name $name | Should -BeNullOrEmpty -Because "checking $name must create nothing"
         }
+    }
+
+    It '-ValidateOnly checks new and existing files, exits 0 and leaves the server as it was' {
+        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'check-only')
+        $existing = New-CompassWorkflow -Context $context -Name 'existing-lookup' -Definition $definition
+        Set-Content (Join-Path $folder 'existing-lookup.yaml') ($definition -replace 'Notes for', 'Changed notes for')
+        Set-Content (Join-Path $folder 'new-lookup.yaml') $definition
+        $before = @(Get-CompassWorkflow -Context $context).Count
+
+        $result = Invoke-Runbook -Path $runbook -Server $server -ArgumentList '-Path', $folder.FullName, '-ValidateOnly'
+
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $result.Output | Should -BeLike '*All 2 definition(s) are valid.*'
+        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
+        Get-CompassWorkflow -Context $context -Name 'new-lookup' | Should -BeNullOrEmpty
+        $after = Get-CompassWorkflow -Context $context -Id $existing.Id
+        $after.Definition | Should -Be $existing.Definition
+        $after.LatestVersion | Should -BeNullOrEmpty
     }
 
     It 'publishes every definition and exits 0 when all are valid; publishing an unchanged file again makes no version, a changed one the next' {

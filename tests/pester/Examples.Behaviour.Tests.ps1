@@ -1,8 +1,8 @@
 # The runbooks in examples/ run the way a scheduler runs them: a fresh pwsh with -File, the URL and key in
 # environment variables, the module found by name on PSModulePath, against one local Compass server shared by the
 # cases here (examples/tests has each runbook's own test against its own server, as users would write it; these
-# cases cover what those do not: a failed row's reason, checking without drafts, the sample definitions and the
-# command lines in the scripts' help).
+# cases cover what those do not: a failed row's reason, the sample definitions and the command lines in the scripts'
+# help).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
@@ -50,64 +50,6 @@ Describe 'examples/Invoke-NightlyBatch.ps1' {
         $result.ExitCode | Should -Be 1 -Because $result.Output
         $result.Output | Should -BeLike '*2 row(s), 0 completed, 2 failed*'
         ([regex]::Matches($result.Output, "WARNING: Run '[0-9a-f-]{36}' failed: .*topic")).Count | Should -Be 2
-    }
-
-}
-
-Describe 'examples/Publish-CompassWorkflowFolder.ps1' {
-    BeforeAll {
-        $definition = @'
-name: Note lookup
-type: workflow
-description: Returns reference notes for a query.
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    name: Input
-    config:
-      type: object
-      schema:
-        query: { type: string, required: true }
-  - id: notes
-    type: component
-    component_type: prompt
-    name: Notes
-    config:
-      template: "Notes for '{{query}}'."
-    inputs:
-      query: { kind: ref, source: input, path: $.query }
-  - id: output
-    type: component
-    component_type: output
-    name: Output
-    config:
-      mode: single
-    inputs:
-      value: { kind: ref, source: notes, path: $ }
-'@
-        $suffix = [guid]::NewGuid().ToString('n').Substring(0, 8)
-        $goodName = "note-lookup-$suffix"
-        $badName = "broken-lookup-$suffix"
-    }
-
-    It '-ValidateOnly checks new and existing files, exits 0 and leaves the server as it was' {
-        $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'check-only')
-        $existingName = "existing-lookup-$suffix"
-        $existing = New-CompassWorkflow -Context $context -Name $existingName -Definition $definition
-        Set-Content (Join-Path $folder "$existingName.yaml") ($definition -replace 'Notes for', 'Changed notes for')
-        Set-Content (Join-Path $folder "new-lookup-$suffix.yaml") $definition
-        $before = @(Get-CompassWorkflow -Context $context).Count
-
-        $result = Invoke-Example 'Publish-CompassWorkflowFolder.ps1' @('-Path', $folder.FullName, '-ValidateOnly')
-
-        $result.ExitCode | Should -Be 0 -Because $result.Output
-        $result.Output | Should -BeLike '*All 2 definition(s) are valid.*'
-        @(Get-CompassWorkflow -Context $context).Count | Should -Be $before
-        Get-CompassWorkflow -Context $context -Name "new-lookup-$suffix" | Should -BeNullOrEmpty
-        $after = Get-CompassWorkflow -Context $context -Id $existing.Id
-        $after.Definition | Should -Be $existing.Definition
-        $after.LatestVersion | Should -BeNullOrEmpty
     }
 
 }
