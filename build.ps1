@@ -80,20 +80,20 @@ function Invoke-ChildPwsh {
 }
 
 # The module folder, as users install it (docs/architecture.md, "Loading on every host"):
-#   CompassPS.psd1, CompassPS.psm1 (picks the build for the running edition), views, LICENSE, en-US/ (help)
-#   Core/     the net8.0 build for PowerShell 7.4+: CompassPS.dll and nothing else
-#   Desktop/  the netstandard2.0 build for Windows PowerShell 5.1, with the dependencies it binds to itself
+#   CompassPS.psd1, CompassPS.dll (the one build, for every host), views, LICENSE, en-US/ (help)
+#   Desktop/  what Windows PowerShell 5.1 runs CompassPS.dll on (System.Text.Json and its dependencies), bound
+#             there by the module's own resolver; PowerShell 7 never loads these
 function Invoke-Build {
     Write-Host "Building CompassPS $Version ($Configuration)"
     dotnet build (Join-Path $Root 'CompassPS.sln') @DotnetPathArgs -c $Configuration -nologo -v:q -clp:NoSummary | Out-Host
     if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
-    $moduleProject = Join-Path $Root 'src/CompassPS/CompassPS.csproj'
-    foreach ($build in @{ Framework = 'net8.0'; Folder = 'Core' }, @{ Framework = 'netstandard2.0'; Folder = 'Desktop' }) {
-        dotnet publish $moduleProject @DotnetPathArgs -c $Configuration -f $build.Framework --no-build -o (Join-Path $ModuleDir $build.Folder) -nologo -v:q | Out-Host
-    }
-    # Only the assemblies the module needs at run time; no symbols or deps file in the shipped folder.
+    $desktopDir = Join-Path $ModuleDir 'Desktop'
+    dotnet publish (Join-Path $Root 'src/CompassPS/CompassPS.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ModuleDir -nologo -v:q | Out-Host
+    dotnet publish (Join-Path $Root 'src/CompassPS.Desktop/CompassPS.Desktop.csproj') @DotnetPathArgs -c $Configuration --no-build -o $desktopDir -nologo -v:q | Out-Host
+    # Only the assemblies the module needs at run time: no symbols, deps files, or the empty gathering assembly.
     Get-ChildItem $ModuleDir -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
-    Copy-Item (Join-Path $Root 'src/CompassPS/CompassPS.psm1'), (Join-Path $Root 'src/CompassPS/*.format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleDir
+    Remove-Item (Join-Path $desktopDir 'CompassPS.Desktop.dll') -Force
+    Copy-Item (Join-Path $Root 'src/CompassPS/*.format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleDir
     Write-ModuleManifest -Destination (Join-Path $ModuleDir 'CompassPS.psd1')
     if (Test-Path $ServerDir) { Remove-Item $ServerDir -Recurse -Force }
     dotnet publish (Join-Path $Root 'src/CompassPS.LocalServer/CompassPS.LocalServer.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ServerDir -nologo -v:q | Out-Host
@@ -153,8 +153,8 @@ function Invoke-ServerPackage {
 # 4.6.2 reference assemblies that the Windows PowerShell check reads.
 function Restore-TestTools {
     $pester = Join-Path $ToolsPkgs "pester/$PesterVersion/tools/Pester.psd1"
-    $netFramework = Join-Path $ToolsPkgs 'microsoft.netframework.referenceassemblies.net462'
-    if (-not (Test-Path $pester) -or -not (Test-Path $netFramework)) {
+    $referencePacks = (Join-Path $ToolsPkgs 'microsoft.netframework.referenceassemblies.net462'), (Join-Path $ToolsPkgs 'microsoft.netcore.app.ref')
+    if (-not (Test-Path $pester) -or ($referencePacks | Where-Object { -not (Test-Path $_) })) {
         dotnet restore (Join-Path $Root 'build/tools.csproj') --packages $ToolsPkgs -nologo -v:q "-p:PesterVersion=$PesterVersion" | Out-Host
     }
     if (-not (Test-Path $pester)) { throw "Pester $PesterVersion was not found at $pester" }

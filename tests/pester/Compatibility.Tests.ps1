@@ -109,9 +109,10 @@ Describe 'a PowerShell 7.6 host with an older Microsoft.Bcl.AsyncInterfaces than
         Assert-ScenarioWorked $Result $Values
     }
 
-    It 'runs the Core build on the host''s own System.Text.Json' {
-        $Values.module | Should -Match '[\\/]Core[\\/]CompassPS\.dll$'
-        $Values.json | Should -Match '^8\.0\.0\.0 -> 10\.'
+    It 'runs on the host''s own System.Text.Json, newer than the contract the module is compiled against' {
+        $Values.module | Should -Be (Join-Path $ModuleDir 'CompassPS.dll')
+        $Values.json | Should -Match '^5\.0\.0\.0 -> 10\.'
+        $Values.jsonfile | Should -Not -BeLike "$ModuleDir*"
     }
 }
 
@@ -130,9 +131,13 @@ Describe '<Name> (smoke: the full suite runs on PowerShell 7.6.9)' -ForEach $Smo
         Assert-ScenarioWorked $Result $Values
     }
 
-    It 'runs the build made for its edition' {
-        $folder = if ($Values.edition -like 'Desktop*') { 'Desktop' } else { 'Core' }
-        $Values.module | Should -Match "[\\/]$folder[\\/]CompassPS\.dll$"
+    It 'runs the one CompassPS.dll at the root of the module folder' {
+        $Values.module | Should -Be (Join-Path $ModuleDir 'CompassPS.dll')
+    }
+
+    It 'takes System.Text.Json from the host on PowerShell 7, and from the Desktop folder on Windows PowerShell' {
+        if ($Values.edition -like 'Desktop*') { $Values.jsonfile | Should -Be (Join-Path $ModuleDir 'Desktop/System.Text.Json.dll') }
+        else { $Values.jsonfile | Should -Not -BeLike "$ModuleDir*" }
     }
 }
 
@@ -156,20 +161,24 @@ Describe 'next to a module that carries <Kind> versions of the same dependencies
 }
 
 Describe 'the shipped module folder' {
-    It 'ships nothing with the PowerShell 7 build but CompassPS.dll' {
-        @(Get-ChildItem (Join-Path $ModuleDir 'Core') -Filter *.dll -File).Name | Should -Be @('CompassPS.dll')
+    It 'ships one CompassPS.dll at its root, and the dependencies only Windows PowerShell loads in Desktop/' {
+        @(Get-ChildItem $ModuleDir -Filter *.dll -File).Name | Should -Be @('CompassPS.dll')
+        @(Get-ChildItem (Join-Path $ModuleDir 'Desktop') -Filter *.dll -File).Name | Should -Contain 'System.Text.Json.dll'
+        Get-ChildItem (Join-Path $ModuleDir 'Desktop') -Filter CompassPS*.dll | Should -BeNullOrEmpty
     }
 
-    It 'references from the PowerShell 7 build only what .NET 8 (PowerShell 7.4) carries, at .NET 8''s versions or lower' {
-        $packages = (dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
-        $refPack = Get-ChildItem (Join-Path $packages.Trim() 'microsoft.netcore.app.ref') -Directory -Filter '8.*' |
-            Sort-Object { [version]$_.Name } | Select-Object -Last 1
-        $refPack | Should -Not -BeNullOrEmpty -Because 'building the net8.0 target restores .NET 8''s reference pack'
-        $net8 = Get-AssemblyVersionMap (Join-Path $refPack.FullName 'ref/net8.0')
-        $unmet = foreach ($reference in Get-AssemblyReference (Join-Path $ModuleDir 'Core/CompassPS.dll')) {
+    It 'references only what PowerShell 7.4 carries (.NET 8 and the Microsoft.Bcl.AsyncInterfaces 5.0 beside pwsh), at those versions or lower' {
+        $refPack = Join-Path $env:COMPASSPS_TOOL_PACKAGES 'microsoft.netcore.app.ref/8.0.0/ref/net8.0'
+        Test-Path (Join-Path $refPack 'System.Runtime.dll') | Should -BeTrue -Because 'build/tools.csproj restores .NET 8''s reference pack'
+        $pwsh74 = Get-AssemblyVersionMap $refPack
+        $pwsh74['Microsoft.Bcl.AsyncInterfaces'] = [version]'5.0.0.0'
+        $checked = 0
+        $unmet = foreach ($reference in Get-AssemblyReference (Join-Path $ModuleDir 'CompassPS.dll')) {
+            $checked++
             if ($reference.Name -eq 'System.Management.Automation') { continue }   # the host itself
-            if (-not $net8.ContainsKey($reference.Name) -or $net8[$reference.Name] -lt $reference.Version) { "$($reference.Name) $($reference.Version)" }
+            if (-not $pwsh74.ContainsKey($reference.Name) -or $pwsh74[$reference.Name] -lt $reference.Version) { "$($reference.Name) $($reference.Version)" }
         }
+        $checked | Should -BeGreaterThan 3
         $unmet | Should -BeNullOrEmpty
     }
 
@@ -180,7 +189,7 @@ Describe 'the shipped module folder' {
         $net462 = Get-AssemblyVersionMap @($framework, (Join-Path $framework 'Facades'))
         $shipped = Get-AssemblyVersionMap $desktop
         $checked = 0
-        $unmet = foreach ($file in Get-ChildItem $desktop -Filter *.dll -File) {
+        $unmet = foreach ($file in @(Get-Item (Join-Path $ModuleDir 'CompassPS.dll')) + @(Get-ChildItem $desktop -Filter *.dll -File)) {
             foreach ($reference in Get-AssemblyReference $file.FullName) {
                 $checked++
                 if ($reference.Name -eq 'System.Management.Automation') { continue }   # Windows PowerShell itself
@@ -194,8 +203,12 @@ Describe 'the shipped module folder' {
         $unmet | Should -BeNullOrEmpty
     }
 
-    It 'binds the Windows PowerShell build''s dependencies to its own folder (the resolver is in the Desktop build only)' {
-        Get-DefinedTypeName (Join-Path $ModuleDir 'Desktop/CompassPS.dll') | Should -Contain 'DesktopDependencyResolver'
-        Get-DefinedTypeName (Join-Path $ModuleDir 'Core/CompassPS.dll') | Should -Not -Contain 'DesktopDependencyResolver' 
+    It 'carries the resolver that binds those dependencies on Windows PowerShell' {
+        Get-DefinedTypeName (Join-Path $ModuleDir 'CompassPS.dll') | Should -Contain 'DesktopDependencyResolver'
+    }
+
+    It 'runs no script at import: the manifest''s root module is the assembly itself' {
+        (Import-PowerShellDataFile (Join-Path $ModuleDir 'CompassPS.psd1')).RootModule | Should -Be 'CompassPS.dll'
+        Get-ChildItem $ModuleDir -Include *.psm1, *.ps1 -Recurse | Should -BeNullOrEmpty
     }
 }

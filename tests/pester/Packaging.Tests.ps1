@@ -46,8 +46,8 @@ Describe 'build.ps1 Package' {
         $archive = [System.IO.Compression.ZipFile]::OpenRead($Zip)
         try { $entries = @($archive.Entries.FullName -replace '\\', '/') } finally { $archive.Dispose() }
         $entries | Should -Contain 'CompassPS/CompassPS.psd1'
-        $entries | Should -Contain 'CompassPS/Core/CompassPS.dll'
-        $entries | Should -Contain 'CompassPS/Desktop/CompassPS.dll'
+        $entries | Should -Contain 'CompassPS/CompassPS.dll'
+        $entries | Should -Contain 'CompassPS/Desktop/System.Text.Json.dll'
         $entries | Should -Contain 'CompassPS/en-US/CompassPS.dll-Help.xml'
         @($entries | Where-Object { $_ -notlike 'CompassPS/*' }) | Should -BeNullOrEmpty
     }

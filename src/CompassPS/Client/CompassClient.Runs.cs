@@ -94,7 +94,10 @@ namespace CompassPS.Client
                 }
                 else
                 {
-                    writer.WriteRawValue(dispatch.InputJson, skipInputValidation: false);
+                    // Parsed and re-written rather than copied raw: the module is compiled against the oldest
+                    // System.Text.Json a host carries, which has no WriteRawValue, and this also checks the input.
+                    using var input = JsonDocument.Parse(dispatch.InputJson);
+                    input.RootElement.WriteTo(writer);
                 }
                 if (dispatch.ConversationId != null) writer.WriteString("conversation_id", dispatch.ConversationId);
                 writer.WriteEndObject();

@@ -51,7 +51,7 @@ namespace CompassPS.Client
             value = null;
             if (!reader.Read()) return false;
             if (reader.TokenType == JsonTokenType.Null) return true;
-            if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence) return false;
+            if (reader.TokenType != JsonTokenType.String || reader.HasValueSequence || IsEscaped(reader.ValueSpan)) return false;
             if (!HasExplicitOffset(reader.ValueSpan) || !reader.TryGetDateTimeOffset(out var time)) return false;
             value = time.ToUniversalTime();
             return true;
@@ -64,6 +64,10 @@ namespace CompassPS.Client
             using var document = JsonDocument.ParseValue(ref reader);
             return JsonValues.ToPowerShell(document.RootElement);
         }
+
+        // A string value that holds an escape; the raw span of one always has a backslash (ValueIsEscaped is newer than
+        // the System.Text.Json this module is compiled against).
+        private static bool IsEscaped(ReadOnlySpan<byte> value) => value.IndexOf((byte)'\\') >= 0;
 
         private static bool HasExplicitOffset(ReadOnlySpan<byte> text)
         {

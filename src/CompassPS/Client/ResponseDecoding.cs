@@ -88,7 +88,7 @@ namespace CompassPS.Client
             {
                 keys.Add(element.ValueKind == JsonValueKind.Object && element.TryGetProperty("id", out var id)
                          && (id.ValueKind == JsonValueKind.String || id.ValueKind == JsonValueKind.Number)
-                    ? id.ToString()
+                    ? id.ToString() ?? string.Empty
                     : element.GetRawText());
                 try
                 {
