@@ -25,6 +25,8 @@
         # Runs
         'Start-CompassRun', 'Get-CompassRun', 'Wait-CompassRun', 'Watch-CompassRun', 'Stop-CompassRun',
         'Get-CompassRunExecution', 'Get-CompassRunTree', 'Get-CompassRunSummary',
+        # Exports
+        'ConvertTo-CompassExport',
         # Workflows and agents
         'Get-CompassWorkflow', 'New-CompassWorkflow', 'Set-CompassWorkflow', 'Remove-CompassWorkflow',
         'Test-CompassWorkflow', 'Publish-CompassWorkflow', 'Get-CompassWorkflowVersion', 'New-CompassAgent',

@@ -11,6 +11,10 @@
 .EXAMPLE
     dotnet pwsh ./build.ps1 Bench
 .EXAMPLE
+    $env:COMPASSPS_BENCH_BASELINE_MODULE = '/tmp/compassps-0.1.0/CompassPS/CompassPS.psd1'; dotnet pwsh ./build.ps1 Bench
+
+    Also imports that earlier build in the import scenario's rounds: import time before and after, in one run.
+.EXAMPLE
     dotnet pwsh ./build.ps1 Bench -NoBuild -Scenario reads,streaming -OutputDirectory /tmp/bench
 #>
 [CmdletBinding(PositionalBinding = $false)]

@@ -2,6 +2,8 @@
 .SYNOPSIS
     Scenario 1, import: whole-process times of fresh pwsh processes. `pwsh -NoProfile -c "Import-Module <psd1>"`
     and `... Import-Module; Connect-Compass; Get-CompassRun -Id` against `pwsh -NoProfile -c "exit"`.
+    With COMPASSPS_BENCH_BASELINE_MODULE set to the manifest of another build (an earlier release, say), that
+    build's Import-Module runs in the same rounds, and the check compares the two: before and after, in one run.
 #>
 param(
     [Parameter(Mandatory)][string]$ModulePath,
@@ -58,6 +60,8 @@ $formatFiles = @(Get-ChildItem -Path (Split-Path $ModulePath) -Filter '*.format.
 Set-Content -Path (Join-Path $viewsDir 'BareViews.psd1') -Value ("@{ ModuleVersion = '1.0.0'; RootModule = '" + $ToolsPath.Replace("'", "''") + "'; FormatsToProcess = @(" + ($formatFiles -join ', ') + "); FunctionsToExport = @(); CmdletsToExport = @('Get-BareCompassRun'); VariablesToExport = @(); AliasesToExport = @() }")
 $quotedBareViews = "'" + (Join-Path $viewsDir 'BareViews.psd1').Replace("'", "''") + "'"
 $bareViews = 'pwsh -c "Import-Module <the same with CompassPS''s views>; one GET"'
+$baseline = 'pwsh -c "Import-Module <baseline build>"'
+$baselineModule = $env:COMPASSPS_BENCH_BASELINE_MODULE
 $commands = [ordered]@{
     $exit   = 'exit'
     $empty  = "Import-Module $quotedEmpty"
@@ -66,6 +70,10 @@ $commands = [ordered]@{
     $bare   = "Import-Module $quotedBare; `$null = Get-BareCompassRun -Id $runId"
     $bareViews = "Import-Module $quotedBareViews; `$null = Get-BareCompassRun -Id $runId"
     $irm    = "`$null = Invoke-RestMethod -Uri `"`$env:COMPASS_BASE_URL/v1/runs/$runId`" -Headers @{ Authorization = `"Bearer `$env:COMPASS_API_KEY`" }"
+}
+if ($baselineModule) {
+    if (-not (Test-Path $baselineModule)) { throw "COMPASSPS_BENCH_BASELINE_MODULE names no file: $baselineModule" }
+    $commands[$baseline] = "Import-Module '" + $baselineModule.Replace("'", "''") + "'"
 }
 $candidates = [ordered]@{}
 foreach ($name in $commands.Keys) { $command = $commands[$name]; $candidates[$name] = { Invoke-Fresh $command }.GetNewClosure() }
@@ -97,6 +105,13 @@ $checks = @(
     New-Check -Name 'Import, connect, one Get-CompassRun -Id vs one Invoke-RestMethod GET' -CompassPS (Format-Ms $median[$get]) -Alternative (Format-Ms $median[$irm]) `
         -Value $irmRatio -Display (Format-Ratio $irmRatio) -Target 'none (published)' -Met $null
 )
+if ($baselineModule) {
+    $baselineRatio = $median[$import] / $median[$baseline]
+    $baselineVersion = (Import-PowerShellDataFile $baselineModule).ModuleVersion
+    $checks += New-Check -Name "Import-Module vs the baseline build ($baselineVersion, COMPASSPS_BENCH_BASELINE_MODULE): at most 20 ms slower" `
+        -CompassPS (Format-Ms $median[$import]) -Alternative (Format-Ms $median[$baseline]) -Value $baselineRatio -Display (Format-Ratio $baselineRatio) `
+        -Target '<= +20 ms' -Met (($median[$import] - $median[$baseline]) -le 20)
+}
 Save-ScenarioResult -Path $ResultPath -Result ([ordered]@{
     id          = 'import'
     title       = '1. Import'

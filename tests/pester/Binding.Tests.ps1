@@ -68,6 +68,12 @@ BeforeDiscovery {
         'New-CompassGateway'         = @{ Args = @{ WhatIf = $true }; Accepts = @{}; Other = '*' }
         'New-CompassWorkflow'        = @{ Args = @{ WhatIf = $true }; Accepts = @{}; Other = '*' }
         'Disconnect-Compass'         = @{ Args = @{}; Accepts = @{ Context = '-' }; Other = '*' }
+        # Every kind converts to a flat record of the same properties (ConvertTo-CompassExport; Readable.Tests.ps1).
+        'ConvertTo-CompassExport'    = @{ Args = @{}; Other = $wrong; Accepts = @{
+                Run = 'Id>Id'; Workflow = 'Id>Id'; Deployment = 'Id>Id'; Conversation = 'Id>Id'; Approval = 'Id>Id'; Connection = 'Id>Id'
+                ConnectionHealth = 'ConnectionId>ConnectionId'; RunEvent = 'Seq>Seq'; RunExecution = 'Id>Id'; RunStep = 'Id>Id'
+                RunSummary = 'Total>Total'; WorkflowVersion = 'Version>Version'; WorkflowValidation = 'WorkflowId>WorkflowId'
+                ValidationIssue = 'Severity>Severity'; MessageReply = 'RunId>RunId'; Context = 'MaxRetries>MaxRetries' } }
         # Takes only the CompassPS.LocalServer objects Start-CompassLocalServer wrote (LocalServer.Tests.ps1): any
         # other object is refused by the binder, and no process is stopped.
         'Stop-CompassLocalServer'    = @{ Args = @{ WhatIf = $true }; Accepts = @{}; Other = '*' }

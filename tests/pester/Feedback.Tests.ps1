@@ -1,7 +1,7 @@
 # What a person or a runbook is told while runs go on: a run that ends failed or cancelled is an error
 # (CompassPS.RunNotCompleted) besides the run, so -ErrorAction Stop ends a runbook at the first failed run; the first
 # retry of a command is a warning at once and later ones are progress; Wait-CompassRun's progress counts the runs by
-# status, with the elapsed time and a percentage.
+# status, with the elapsed time and a percentage; Ctrl+C while a run is followed says the run goes on.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Common/CompassPS.TestCommon.psm1') -Force
@@ -123,6 +123,47 @@ Describe 'Waiting is visible' {
             $retries[-1].StatusDescription | Should -Match 'retry 3 of 3'
             ($result.Progress | Where-Object Activity -EQ 'Retrying Compass requests' | Select-Object -Last 1).RecordType | Should -Be 'Completed'
             $result.Error[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.ServerError,*'
+        }
+    }
+
+    # Ctrl+C is SIGINT on Linux and macOS, which a test can send to a pwsh it started; Windows delivers it only
+    # through a console the test process would have to share, so this case runs where signals exist.
+    Context 'Ctrl+C on Start-CompassRun -Follow' -Skip:$IsWindows {
+        It 'stops watching at once and says the run goes on, with the commands that follow or cancel it; the run goes on' {
+            $script = "Import-Module '$(Get-CompassTestModulePath)'; Connect-Compass -BaseUrl '$($server.BaseUrl)' -ApiKey (ConvertTo-SecureString `$env:COMPASS_TEST_KEY -AsPlainText -Force) -SkipCheck; " +
+                "Start-CompassRun -WorkflowId '$($gated.id)' -InputData @{ topic = 'tides' } -Follow; 'not reached'"
+            $command = Get-ChildPwshCommand
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($command[0])
+            foreach ($a in @($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $psi.UseShellExecute = $false
+            $psi.Environment['COMPASS_TEST_KEY'] = $server.ProjectKey
+            $psi.Environment['NO_COLOR'] = '1'
+            $child = [System.Diagnostics.Process]::Start($psi)
+            try {
+                $errors = $child.StandardError.ReadToEndAsync()
+                $seen = [System.Text.StringBuilder]::new()
+                # Read until the run waits for its approval: from then on it would wait forever.
+                while ($seen.ToString() -notmatch 'approval \S+ requested') {
+                    $line = $child.StandardOutput.ReadLineAsync()
+                    if (-not $line.Wait([TimeSpan]::FromSeconds(60)) -or $null -eq $line.Result) { throw "The follow ended or went silent before the approval: $seen $($errors.Result)" }
+                    $null = $seen.AppendLine($line.Result)
+                }
+                $runId = [regex]::Match($seen.ToString(), 'Run (\S+) started').Groups[1].Value
+                kill -INT $child.Id
+                $rest = $child.StandardOutput.ReadToEndAsync()
+                $child.WaitForExit(30000) | Should -BeTrue -Because 'Ctrl+C ends the follow'
+                $said = $seen.ToString() + $rest.Result + $errors.Result
+            }
+            finally {
+                if (-not $child.HasExited) { $child.Kill($true) }
+                $child.Dispose()
+            }
+            $said | Should -Match ([regex]::Escape("Stopped watching; run $runId goes on on the server. Watch-CompassRun -Id $runId follows it again, Stop-CompassRun -RunId $runId cancels it."))
+            $said | Should -Not -Match 'not reached'
+            (Invoke-Api Get "/v1/runs/$runId").status | Should -Be 'awaiting_approval'
+            Stop-CompassRun -RunId $runId -Confirm:$false
         }
     }
 }

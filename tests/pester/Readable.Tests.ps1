@@ -1,4 +1,5 @@
-# Output people read: what Export-Csv writes for runs and deployments, the run table, and Watch-CompassRun -AsText,
+# Output people read: what Export-Csv writes for runs and deployments (with and without ConvertTo-CompassExport), the
+# run table, and Watch-CompassRun -AsText,
 # through the cmdlets against a local server.
 
 BeforeAll {
@@ -59,6 +60,81 @@ Describe 'Export-Csv of runs' {
         $text | Should -BeLike '{*}'
         $text | Should -Not -Match '\s'
         ($text | ConvertFrom-Json).detail.depth | Should -Be 2
+    }
+}
+
+Describe 'ConvertTo-CompassExport' {
+    BeforeAll {
+        # Writes the CSV of what the script block gives, converted, under the given culture.
+        function Export-InCulture([string]$Culture, [scriptblock]$Items, [string]$Path) {
+            $before = [cultureinfo]::CurrentCulture
+            try {
+                [cultureinfo]::CurrentCulture = [cultureinfo]::GetCultureInfo($Culture)
+                & $Items | ConvertTo-CompassExport | Export-Csv -Path $Path
+            }
+            finally { [cultureinfo]::CurrentCulture = $before }
+        }
+        $csv = Join-Path $TestDrive 'runs-export.csv'
+        Export-InCulture 'de-DE' { Get-CompassRun -Id $run.Id } $csv
+        $rows = @(Import-Csv $csv)
+        $header = (Get-Content $csv -TotalCount 1) -replace '"', '' -split ','
+    }
+
+    It 'keeps the object''s properties in their order, identity and status first' {
+        $header[0..1] | Should -Be @('Id', 'Status')
+        $header | Should -Be @((Get-CompassRun -Id $run.Id).PSObject.Properties.Name)
+        $rows | Should -HaveCount 1
+        $rows[0].Id | Should -Be $run.Id
+    }
+
+    It 'writes times as ISO 8601 in UTC that read back to the same instant, to the tick' {
+        $rows[0].CreatedAt | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$'
+        [DateTimeOffset]::Parse($rows[0].CreatedAt, [cultureinfo]::InvariantCulture).UtcTicks | Should -Be $run.CreatedAt.UtcTicks
+        [DateTimeOffset]::Parse($rows[0].CompletedAt, [cultureinfo]::InvariantCulture).UtcTicks | Should -Be $run.CompletedAt.UtcTicks
+    }
+
+    It 'writes inputs and outputs as compact JSON that reads back' {
+        $rows[0].InputData | Should -Not -Match '\s'
+        ($rows[0].InputData | ConvertFrom-Json).detail.depth | Should -Be 2
+        $rows[0].Output | Should -Be $run.Output
+    }
+
+    It 'writes the same file in any culture, fractions included' {
+        $summaries = { Get-CompassRunSummary -Window 1d; Get-CompassRun -Id $run.Id }
+        $german = Join-Path $TestDrive 'de.csv'
+        $american = Join-Path $TestDrive 'us.csv'
+        Export-InCulture 'de-DE' $summaries $german
+        Export-InCulture 'en-US' $summaries $american
+        Get-Content -Raw $german | Should -BeExactly (Get-Content -Raw $american)
+        $rate = (Import-Csv $german | Select-Object -First 1).SuccessRate
+        $rate | Should -Match '^(1|0\.\d+|)$'
+    }
+
+    It 'converts a run''s events in stream order, each time to the tick' {
+        $events = @(Watch-CompassRun -Id $run.Id)
+        $exported = @($events | ConvertTo-CompassExport)
+        $exported.Count | Should -Be $events.Count
+        $exported.Seq | Should -Be $events.Seq
+        [DateTimeOffset]::Parse($exported[-1].Timestamp, [cultureinfo]::InvariantCulture).UtcTicks | Should -Be $events[-1].Timestamp.UtcTicks
+    }
+
+    It 'writes a step''s parent and children as their ids (a tree refers to itself both ways)' {
+        $steps = @(Get-CompassRunTree -RunId $run.Id)
+        $child = @($steps | Where-Object { $_.Parent }) | Select-Object -First 1
+        $child | Should -Not -BeNullOrEmpty -Because 'a run of a workflow has a step under the run'
+        $exported = $child | ConvertTo-CompassExport
+        $exported.Parent | Should -Be $child.Parent.Id
+        $root = $steps[0] | ConvertTo-CompassExport
+        @($root.Children | ConvertFrom-Json) | Should -Be @($steps[0].Children.Id)
+    }
+
+    It 'refuses an object no CompassPS cmdlet wrote with one CompassPS.WrongObjectKind error, and goes on with the next' {
+        $out = @([pscustomobject]@{ Id = 'not-a-run' }, $run | ConvertTo-CompassExport -ErrorVariable refused -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 1
+        $out[0].Id | Should -Be $run.Id
+        @($refused).Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'CompassPS.WrongObjectKind,*'
+        $refused[0].TargetObject.Id | Should -Be 'not-a-run'
     }
 }
 
