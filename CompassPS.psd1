@@ -2,9 +2,13 @@
 # Directory.Build.props reads ModuleVersion from here, so the assemblies and the local server's tool package carry
 # the same number; build.ps1 copies this file into the module folder with ReleaseNotes filled in from CHANGELOG.md.
 # Supported hosts: Windows PowerShell 5.1 (.NET Framework 4.7.2 or later) and PowerShell 7.4, 7.5, 7.6 (every patch)
-# and 7.7. One CompassPS.dll serves them all; Windows PowerShell also loads the dependencies in Desktop/.
+# and 7.7. One CompassPS.dll serves them all; Windows PowerShell also loads the dependencies in Desktop/,
+# bound there by the nested module CompassPS.Loading.dll.
 @{
     RootModule           = 'CompassPS.dll'
+    # Imported before the root module: it binds the dependencies in Desktop/ where the host lacks them, and
+    # PowerShell already needs some of them while it reads CompassPS.dll's types.
+    NestedModules        = @('CompassPS.Loading.dll')
     ModuleVersion        = '0.2.0'
     GUID                 = 'b4a6f0d2-3c1e-4f57-9d2a-6e8b1c7a5f30'
     Author               = 'CompassPS'

@@ -81,18 +81,19 @@ function Invoke-ChildPwsh {
 
 # The module folder, as users install it (docs/architecture.md, "Loading on every host"):
 #   CompassPS.psd1, CompassPS.dll (the one build, for every host), views, LICENSE, en-US/ (help)
-#   Desktop/  what Windows PowerShell 5.1 runs CompassPS.dll on (System.Text.Json and its dependencies), bound
-#             there by the module's own resolver; PowerShell 7 never loads these
+#   CompassPS.Loading.dll  a nested module imported first: binds the dependencies below where the host lacks them
+#   Desktop/  what Windows PowerShell 5.1 runs CompassPS.dll on (System.Text.Json and its dependencies);
+#             PowerShell 7 loads none of it (but Microsoft.Bcl.AsyncInterfaces in a host that carries none)
 function Invoke-Build {
     Write-Host "Building CompassPS $Version ($Configuration)"
     dotnet build (Join-Path $Root 'CompassPS.sln') @DotnetPathArgs -c $Configuration -nologo -v:q -clp:NoSummary | Out-Host
     if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
     $desktopDir = Join-Path $ModuleDir 'Desktop'
     dotnet publish (Join-Path $Root 'src/CompassPS/CompassPS.csproj') @DotnetPathArgs -c $Configuration --no-build -o $ModuleDir -nologo -v:q | Out-Host
-    dotnet publish (Join-Path $Root 'src/CompassPS.Desktop/CompassPS.Desktop.csproj') @DotnetPathArgs -c $Configuration --no-build -o $desktopDir -nologo -v:q | Out-Host
-    # Only the assemblies the module needs at run time: no symbols, deps files, or the empty gathering assembly.
+    dotnet publish (Join-Path $Root 'src/CompassPS.Loading/CompassPS.Loading.csproj') @DotnetPathArgs -c $Configuration --no-build -o $desktopDir -nologo -v:q | Out-Host
+    Move-Item (Join-Path $desktopDir 'CompassPS.Loading.dll') $ModuleDir
+    # Only the assemblies the module needs at run time: no symbols or deps files.
     Get-ChildItem $ModuleDir -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item -Force
-    Remove-Item (Join-Path $desktopDir 'CompassPS.Desktop.dll') -Force
     Copy-Item (Join-Path $Root 'src/CompassPS/*.format.ps1xml'), (Join-Path $Root 'LICENSE') $ModuleDir
     Write-ModuleManifest -Destination (Join-Path $ModuleDir 'CompassPS.psd1')
     if (Test-Path $ServerDir) { Remove-Item $ServerDir -Recurse -Force }
@@ -188,6 +189,7 @@ function Get-ProjectOutput {
 function Set-CompatibilityEnvironment {
     $env:COMPASSPS_SMOKE_PWSH = Install-SmokePwsh
     $env:COMPASSPS_OLD_PATCH_HOST = Join-Path (Get-ProjectOutput 'OldPatchHost' 'net10.0') 'OldPatchHost.dll'
+    $env:COMPASSPS_NO_ASYNC_INTERFACES_HOST = Join-Path (Get-ProjectOutput 'HostWithoutAsyncInterfaces' 'net10.0') 'HostWithoutAsyncInterfaces.dll'
     $env:COMPASSPS_NEIGHBOUR_LOWER = Join-Path (Get-ProjectOutput 'Neighbour.Lower' 'netstandard2.0') 'Neighbour.Lower.dll'
     $env:COMPASSPS_NEIGHBOUR_HIGHER = Join-Path (Get-ProjectOutput 'Neighbour.Higher' 'net8.0') 'Neighbour.Higher.dll'
     $env:COMPASSPS_NEIGHBOUR_HIGHER_ENGINE = Get-ProjectOutput 'Neighbour.Higher.Engine' 'netstandard2.0'

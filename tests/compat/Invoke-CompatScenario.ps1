@@ -40,6 +40,7 @@ $finished = Wait-CompassRun -Id $run.Id
 "module=$([CompassPS.Run].Assembly.Location)"
 "json=$([CompassPS.Run].Assembly.GetReferencedAssemblies().Where({ $_.Name -eq 'System.Text.Json' }).Version) -> $([System.Text.Json.JsonDocument].Assembly.GetName().Version)"
 "jsonfile=$([System.Text.Json.JsonDocument].Assembly.Location)"
+"asyncinterfaces=$(([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Microsoft.Bcl.AsyncInterfaces' } | Select-Object -First 1).Location)"
 # The host's own copy (beside the host's entry point: $PSHOME for pwsh), and the copies loaded, if any.
 $hostBcl = [System.IO.Path]::Combine([AppContext]::BaseDirectory, 'Microsoft.Bcl.AsyncInterfaces.dll')
 if ([System.IO.File]::Exists($hostBcl)) { "hostbcl=$([System.Reflection.AssemblyName]::GetAssemblyName($hostBcl).Version)" }

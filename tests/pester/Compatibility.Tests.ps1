@@ -116,6 +116,26 @@ Describe 'a PowerShell 7.6 host with an older Microsoft.Bcl.AsyncInterfaces than
     }
 }
 
+Describe 'a PowerShell 7 host that carries no Microsoft.Bcl.AsyncInterfaces (one built from System.Management.Automation alone)' {
+    BeforeAll {
+        $hostDll = $env:COMPASSPS_NO_ASYNC_INTERFACES_HOST
+        $script:Result = Invoke-ChildPwsh -HostCommand @('dotnet', $hostDll) `
+            -Arguments @($Scenario, 'ModulePath', $ModulePath, 'BaseUrl', $Server.BaseUrl) -TimeoutSec 120
+        $script:Values = ConvertFrom-ScenarioOutput $Result.Output
+    }
+
+    It 'is such a host: no Microsoft.Bcl.AsyncInterfaces beside it' {
+        Join-Path (Split-Path $env:COMPASSPS_NO_ASYNC_INTERFACES_HOST) 'Microsoft.Bcl.AsyncInterfaces.dll' | Should -Not -Exist
+        $Values.edition | Should -BeLike 'Core 7.6.*' -Because ($Result.Output + $Result.Errors)
+    }
+
+    It 'imports the module (the nested loader serves the shipped copy), dispatches, streams, waits for and lists runs' {
+        Assert-ScenarioWorked $Result $Values
+        $Values.asyncinterfaces | Should -Be (Join-Path $ModuleDir 'Desktop/Microsoft.Bcl.AsyncInterfaces.dll')
+        $Values.jsonfile | Should -Not -BeLike "$ModuleDir*"
+    }
+}
+
 Describe '<Name> (smoke: the full suite runs on PowerShell 7.6.9)' -ForEach $SmokeHosts {
     BeforeAll {
         $script:Result = Invoke-ChildPwsh -HostCommand $Command `
@@ -161,8 +181,8 @@ Describe 'next to a module that carries <Kind> versions of the same dependencies
 }
 
 Describe 'the shipped module folder' {
-    It 'ships one CompassPS.dll at its root, and the dependencies only Windows PowerShell loads in Desktop/' {
-        @(Get-ChildItem $ModuleDir -Filter *.dll -File).Name | Should -Be @('CompassPS.dll')
+    It 'ships CompassPS.dll and its loader at its root, and the dependencies only Windows PowerShell loads in Desktop/' {
+        @(Get-ChildItem $ModuleDir -Filter *.dll -File | Sort-Object Name).Name | Should -Be @('CompassPS.dll', 'CompassPS.Loading.dll')
         @(Get-ChildItem (Join-Path $ModuleDir 'Desktop') -Filter *.dll -File).Name | Should -Contain 'System.Text.Json.dll'
         Get-ChildItem (Join-Path $ModuleDir 'Desktop') -Filter CompassPS*.dll | Should -BeNullOrEmpty
     }
@@ -173,7 +193,7 @@ Describe 'the shipped module folder' {
         $pwsh74 = Get-AssemblyVersionMap $refPack
         $pwsh74['Microsoft.Bcl.AsyncInterfaces'] = [version]'5.0.0.0'
         $checked = 0
-        $unmet = foreach ($reference in Get-AssemblyReference (Join-Path $ModuleDir 'CompassPS.dll')) {
+        $unmet = foreach ($reference in @('CompassPS.dll', 'CompassPS.Loading.dll' | ForEach-Object { Get-AssemblyReference (Join-Path $ModuleDir $_) })) {
             $checked++
             if ($reference.Name -eq 'System.Management.Automation') { continue }   # the host itself
             if (-not $pwsh74.ContainsKey($reference.Name) -or $pwsh74[$reference.Name] -lt $reference.Version) { "$($reference.Name) $($reference.Version)" }
@@ -189,7 +209,7 @@ Describe 'the shipped module folder' {
         $net462 = Get-AssemblyVersionMap @($framework, (Join-Path $framework 'Facades'))
         $shipped = Get-AssemblyVersionMap $desktop
         $checked = 0
-        $unmet = foreach ($file in @(Get-Item (Join-Path $ModuleDir 'CompassPS.dll')) + @(Get-ChildItem $desktop -Filter *.dll -File)) {
+        $unmet = foreach ($file in @(Get-ChildItem $ModuleDir -Filter *.dll -File) + @(Get-ChildItem $desktop -Filter *.dll -File)) {
             foreach ($reference in Get-AssemblyReference $file.FullName) {
                 $checked++
                 if ($reference.Name -eq 'System.Management.Automation') { continue }   # Windows PowerShell itself
@@ -203,8 +223,11 @@ Describe 'the shipped module folder' {
         $unmet | Should -BeNullOrEmpty
     }
 
-    It 'carries the resolver that binds those dependencies on Windows PowerShell' {
-        Get-DefinedTypeName (Join-Path $ModuleDir 'CompassPS.dll') | Should -Contain 'DesktopDependencyResolver'
+    It 'imports the loader before CompassPS.dll, and the loader needs nothing but netstandard and PowerShell' {
+        $manifest = Import-PowerShellDataFile (Join-Path $ModuleDir 'CompassPS.psd1')
+        $manifest.NestedModules | Should -Be @('CompassPS.Loading.dll')
+        Get-DefinedTypeName (Join-Path $ModuleDir 'CompassPS.Loading.dll') | Should -Contain 'DependencyResolver'
+        @(Get-AssemblyReference (Join-Path $ModuleDir 'CompassPS.Loading.dll')).Name | Sort-Object | Should -Be @('netstandard', 'System.Management.Automation')
     }
 
     It 'runs no script at import: the manifest''s root module is the assembly itself' {

@@ -47,6 +47,7 @@ Describe 'build.ps1 Package' {
         try { $entries = @($archive.Entries.FullName -replace '\\', '/') } finally { $archive.Dispose() }
         $entries | Should -Contain 'CompassPS/CompassPS.psd1'
         $entries | Should -Contain 'CompassPS/CompassPS.dll'
+        $entries | Should -Contain 'CompassPS/CompassPS.Loading.dll'
         $entries | Should -Contain 'CompassPS/Desktop/System.Text.Json.dll'
         $entries | Should -Contain 'CompassPS/en-US/CompassPS.dll-Help.xml'
         @($entries | Where-Object { $_ -notlike 'CompassPS/*' }) | Should -BeNullOrEmpty
