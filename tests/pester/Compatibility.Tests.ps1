@@ -41,6 +41,14 @@ BeforeAll {
         $values
     }
 
+    # The scenario run by one of the fixture hosts of tests/compat (they take the script, then its parameters as
+    # name-value pairs): the child's result and its name=value lines.
+    function Invoke-FixtureHostScenario([string]$HostDll) {
+        $result = Invoke-ChildPwsh -HostCommand @('dotnet', $HostDll) `
+            -Arguments @($Scenario, 'ModulePath', $ModulePath, 'BaseUrl', $Server.BaseUrl) -TimeoutSec 120
+        $result, (ConvertFrom-ScenarioOutput $result.Output)
+    }
+
     # The scenario's promise: the module's main job done end to end.
     function Assert-ScenarioWorked($Result, $Values) {
         $Result.ExitCode | Should -Be 0 -Because ($Result.Output + $Result.Errors)
@@ -95,10 +103,7 @@ AfterAll {
 
 Describe 'a PowerShell 7.6 host with an older Microsoft.Bcl.AsyncInterfaces than the newest 7.6 patch' {
     BeforeAll {
-        $hostDll = $env:COMPASSPS_OLD_PATCH_HOST
-        $script:Result = Invoke-ChildPwsh -HostCommand @('dotnet', $hostDll) `
-            -Arguments @($Scenario, 'ModulePath', $ModulePath, 'BaseUrl', $Server.BaseUrl) -TimeoutSec 120
-        $script:Values = ConvertFrom-ScenarioOutput $Result.Output
+        $script:Result, $script:Values = Invoke-FixtureHostScenario $env:COMPASSPS_OLD_PATCH_HOST
     }
 
     It 'is the host users hit the load failure on: its Microsoft.Bcl.AsyncInterfaces is 10.0.0.0' {
@@ -118,10 +123,7 @@ Describe 'a PowerShell 7.6 host with an older Microsoft.Bcl.AsyncInterfaces than
 
 Describe 'a PowerShell 7 host that carries no Microsoft.Bcl.AsyncInterfaces (one built from System.Management.Automation alone)' {
     BeforeAll {
-        $hostDll = $env:COMPASSPS_NO_ASYNC_INTERFACES_HOST
-        $script:Result = Invoke-ChildPwsh -HostCommand @('dotnet', $hostDll) `
-            -Arguments @($Scenario, 'ModulePath', $ModulePath, 'BaseUrl', $Server.BaseUrl) -TimeoutSec 120
-        $script:Values = ConvertFrom-ScenarioOutput $Result.Output
+        $script:Result, $script:Values = Invoke-FixtureHostScenario $env:COMPASSPS_NO_ASYNC_INTERFACES_HOST
     }
 
     It 'is such a host: no Microsoft.Bcl.AsyncInterfaces beside it' {
