@@ -133,7 +133,7 @@ Describe 'a PowerShell 7 host that carries no Microsoft.Bcl.AsyncInterfaces (one
 
     It 'imports the module (the nested loader serves the shipped copy), dispatches, streams, waits for and lists runs' {
         Assert-ScenarioWorked $Result $Values
-        $Values.asyncinterfaces | Should -Be (Join-Path $ModuleDir 'Desktop/Microsoft.Bcl.AsyncInterfaces.dll')
+        $Values.asyncinterfaces | Should -Be ([System.IO.Path]::Combine($ModuleDir, 'Desktop', 'Microsoft.Bcl.AsyncInterfaces.dll'))
         $Values.jsonfile | Should -Not -BeLike "$ModuleDir*"
     }
 }
@@ -158,7 +158,7 @@ Describe '<Name> (smoke: the full suite runs on PowerShell 7.6.9)' -ForEach $Smo
     }
 
     It 'takes System.Text.Json from the host on PowerShell 7, and from the Desktop folder on Windows PowerShell' {
-        if ($Values.edition -like 'Desktop*') { $Values.jsonfile | Should -Be (Join-Path $ModuleDir 'Desktop/System.Text.Json.dll') }
+        if ($Values.edition -like 'Desktop*') { $Values.jsonfile | Should -Be ([System.IO.Path]::Combine($ModuleDir, 'Desktop', 'System.Text.Json.dll')) }
         else { $Values.jsonfile | Should -Not -BeLike "$ModuleDir*" }
     }
 }
