@@ -102,27 +102,7 @@ BeforeAll {
 
     $localProviderId = '11111111-1111-4111-8111-111111111111'
     # A chat agent, published: its conversation's runs carry a workflow, a deployment and a conversation.
-    $agent = Invoke-Api Post '/v1/workflows/' @{ name = 'binding-chat'; type = 'agent'; definition = @"
-name: binding-chat
-type: agent
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config: { type: chat }
-  - id: agent
-    type: agent
-    name: Helper
-    model: { connection_id: $localProviderId, model: "" }
-    system_prompt: Be brief.
-    inputs:
-      input: { kind: ref, source: input, path: `$.message }
-  - id: output
-    type: component
-    component_type: output
-    inputs:
-      value: { kind: ref, source: agent }
-"@ }
+    $agent = Invoke-Api Post '/v1/workflows/' @{ name = 'binding-chat'; type = 'agent'; definition = (New-CompassTestChatAgentDefinition binding-chat) }
     $deployment = Get-CompassWorkflow -WorkflowId $agent.id | Publish-CompassWorkflow
     $conversation = $deployment | New-CompassConversation -Title 'binding matrix'
     $reply = Send-CompassMessage -ConversationId $conversation.Id -Message 'hello' -Quiet

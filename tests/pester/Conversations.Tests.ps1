@@ -7,7 +7,6 @@ BeforeAll {
 
     $server = Start-CompassTestServer -ArgumentList '--delay-scale', '0'
     $context = Connect-Compass -BaseUrl $server.BaseUrl -ApiKey (ConvertTo-SecureString $server.ProjectKey -AsPlainText -Force) -PassThru
-    $localProviderId = '11111111-1111-4111-8111-111111111111'
     $researchDeploymentId = '33333333-3333-4333-8333-333333333333'
 
     # The server's own answer, to check what the cmdlets did without going through them.
@@ -17,28 +16,7 @@ BeforeAll {
 
     # A chat agent on the built-in local model; the local model quotes the earlier turns it is shown.
     function New-ChatAgent([string]$Name, [bool]$History) {
-        $definition = @"
-name: $Name
-type: agent
-nodes:
-  - id: input
-    type: component
-    component_type: input
-    config: { type: chat }
-  - id: agent
-    type: agent
-    name: Helper
-    model: { connection_id: $localProviderId, model: "" }
-    system_prompt: Be brief.
-    conversation_history: $($History.ToString().ToLowerInvariant())
-    inputs:
-      input: { kind: ref, source: input, path: `$.message }
-  - id: output
-    type: component
-    component_type: output
-    inputs:
-      value: { kind: ref, source: agent }
-"@
+        $definition = New-CompassTestChatAgentDefinition $Name -ConversationHistory $History
         $workflow = Invoke-Api POST '/v1/workflows/' @{ name = $Name; type = 'agent'; definition = $definition }
         $deployment = Invoke-Api POST "/v1/workflows/$($workflow.id)/deploy"
         [pscustomobject]@{ WorkflowId = $workflow.id; DeploymentId = $deployment.id }

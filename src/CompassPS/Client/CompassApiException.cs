@@ -42,6 +42,14 @@ namespace CompassPS.Client
         /// <summary>Seconds the server asked to wait (Retry-After), when it did.</summary>
         public double? RetryAfterSeconds { get; set; }
 
+        /// <summary>The same failure, every field kept, with <paramref name="suffix"/> added to its message.</summary>
+        internal CompassApiException WithMessageSuffix(string suffix) =>
+            new CompassApiException(Kind, Message + suffix, InnerException)
+            {
+                StatusCode = StatusCode, CompassCode = CompassCode, ServerMessage = ServerMessage, RequestId = RequestId, Request = Request,
+                BodyPreview = BodyPreview, RetryAfterSeconds = RetryAfterSeconds,
+            };
+
         /// <summary>
         /// This failure told in words that fit what the caller was doing (this one as the inner exception); the
         /// server's answer (status, code, message, request id, request) stays on it for error records and support.

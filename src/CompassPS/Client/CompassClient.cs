@@ -355,11 +355,7 @@ namespace CompassPS.Client
                 {
                     if (attempt > 0 && RetryPolicy.MayRetry(request.Safety, stage))
                     {
-                        failure = new CompassApiException(failure.Kind, failure.Message + $" (gave up after {attempt + 1} attempts)", failure.InnerException)
-                        {
-                            StatusCode = failure.StatusCode, CompassCode = failure.CompassCode, ServerMessage = failure.ServerMessage,
-                            RequestId = failure.RequestId, Request = failure.Request, BodyPreview = failure.BodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
-                        };
+                        failure = failure.WithMessageSuffix($" (gave up after {attempt + 1} attempts)");
                     }
                     throw Scrubbed(failure);
                 }
@@ -367,13 +363,9 @@ namespace CompassPS.Client
                 if (total.HasValue && Elapsed(callStarted) + delay >= total.Value)
                 {
                     // The next attempt could not start within the call's time: say so rather than wait for nothing.
-                    throw Scrubbed(new CompassApiException(failure.Kind, failure.Message + string.Format(CultureInfo.InvariantCulture,
+                    throw Scrubbed(failure.WithMessageSuffix(string.Format(CultureInfo.InvariantCulture,
                         " (gave up after {0} attempt(s): the next retry would pass the {1} s that all attempts of one call may take together, TotalTimeoutSec)",
-                        attempt + 1, options.TotalTimeoutSec), failure.InnerException)
-                    {
-                        StatusCode = failure.StatusCode, CompassCode = failure.CompassCode, ServerMessage = failure.ServerMessage,
-                        RequestId = failure.RequestId, Request = failure.Request, BodyPreview = failure.BodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
-                    });
+                        attempt + 1, options.TotalTimeoutSec)));
                 }
                 NotifyRetry(request.Describe(), failure, attempt + 1, maxRetries, delay, isReconnect: false);
                 if (_log.IsVerboseEnabled)
@@ -598,18 +590,21 @@ namespace CompassPS.Client
         private CompassApiException Scrubbed(CompassApiException failure)
         {
             var key = Options.ApiKey;
-            string? Mask(string? text) => ResponseDecoding.Redact(text, key);
-            var message = Mask(failure.Message)!;
-            if (message == failure.Message && Mask(failure.ServerMessage) == failure.ServerMessage && Mask(failure.RequestId) == failure.RequestId
-                && Mask(failure.BodyPreview) == failure.BodyPreview && Mask(failure.CompassCode) == failure.CompassCode
-                && Mask(failure.Request) == failure.Request)
+            var message = ResponseDecoding.Redact(failure.Message, key)!;
+            var serverMessage = ResponseDecoding.Redact(failure.ServerMessage, key);
+            var requestId = ResponseDecoding.Redact(failure.RequestId, key);
+            var bodyPreview = ResponseDecoding.Redact(failure.BodyPreview, key);
+            var code = ResponseDecoding.Redact(failure.CompassCode, key);
+            var requestText = ResponseDecoding.Redact(failure.Request, key);
+            if (message == failure.Message && serverMessage == failure.ServerMessage && requestId == failure.RequestId
+                && bodyPreview == failure.BodyPreview && code == failure.CompassCode && requestText == failure.Request)
             {
                 return failure;
             }
             return new CompassApiException(failure.Kind, message, failure.InnerException is CompassApiException ? failure.InnerException : null)
             {
-                StatusCode = failure.StatusCode, CompassCode = Mask(failure.CompassCode), ServerMessage = Mask(failure.ServerMessage),
-                RequestId = Mask(failure.RequestId), Request = Mask(failure.Request), BodyPreview = Mask(failure.BodyPreview), RetryAfterSeconds = failure.RetryAfterSeconds,
+                StatusCode = failure.StatusCode, CompassCode = code, ServerMessage = serverMessage,
+                RequestId = requestId, Request = requestText, BodyPreview = bodyPreview, RetryAfterSeconds = failure.RetryAfterSeconds,
             };
         }
 

@@ -116,6 +116,34 @@ function New-CompassTestGatedDefinition {
 '@
 }
 
+# A chat agent on the built-in local model: chat input -> agent -> output. -ConversationHistory sets whether the
+# agent is shown the conversation's earlier turns (the server's default when not given).
+function New-CompassTestChatAgentDefinition {
+    param([Parameter(Mandatory)][string]$Name, [Nullable[bool]]$ConversationHistory)
+    $history = if ($null -ne $ConversationHistory) { "`n    conversation_history: " + "$ConversationHistory".ToLowerInvariant() } else { '' }
+    @"
+name: $Name
+type: agent
+nodes:
+  - id: input
+    type: component
+    component_type: input
+    config: { type: chat }
+  - id: agent
+    type: agent
+    name: Helper
+    model: { connection_id: 11111111-1111-4111-8111-111111111111, model: "" }
+    system_prompt: Be brief.$history
+    inputs:
+      input: { kind: ref, source: input, path: `$.message }
+  - id: output
+    type: component
+    component_type: output
+    inputs:
+      value: { kind: ref, source: agent }
+"@
+}
+
 # Environment variables that give a child pwsh a home of its own, for PSResourceGet (its repository list and the
 # CurrentUser scope, ~/.local/share on Linux) and NuGet (its config, ~/.config): the user's own stay out of the test
 # and the test out of them. Every folder is created: .NET answers an XDG folder or ~/.config that does not exist with
@@ -264,4 +292,4 @@ nodes:
 Export-ModuleMember -Function Get-CompassTestRoot, Get-CompassTestModulePath, Import-CompassTestModule, Start-CompassTestServer,
     Stop-CompassTestServer, ConvertTo-TestSecureString, Get-ChildPwshCommand, Invoke-ChildPwsh, Get-OpenConnectionCount, Wait-Until,
     Get-CompassTestCompletion, Get-CompassTestConfirmImpact, Invoke-CompassTestApi, Get-CompassTestServerItems, New-CompassTestDefinition, New-CompassTestUserScope,
-    New-CompassTestGatedDefinition
+    New-CompassTestGatedDefinition, New-CompassTestChatAgentDefinition
